@@ -1,0 +1,39 @@
+"""Domain errors: raised by services with a message a user can read, mapped to 4xx by the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request that the domain refuses; never a bug. The API answers 400 by default."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field_errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"detail": str(self.message), "code": self.code}
+        if self.field_errors:
+            body["errors"] = self.field_errors
+        return body
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The record changed meanwhile, or the scarce thing (an opening) is gone."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"

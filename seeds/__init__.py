@@ -1,0 +1,1 @@
+"""Seed data files (CSV, UTF-8) and their loader."""
