@@ -43,9 +43,10 @@ class Progress:
         if self._bar is not None:
             self._bar.update(count)
             return
-        while self.total and self.done * self.steps >= self._next_step * self.total:
+        reached = self.done * self.steps // self.total if self.total else 0
+        if reached >= self._next_step:
             self._write_line()
-            self._next_step += 1
+            self._next_step = reached + 1
 
     def _write_line(self) -> None:
         elapsed = max(time.monotonic() - self._started, 1e-9)

@@ -1,0 +1,86 @@
+"""Markers for tests that need real services or a real browser.
+
+``@pytest.mark.services("postgres", "redis", "worker")`` runs only where DATABASE_URL points
+at PostgreSQL and REDIS_URL at a Redis that answers (a worker needs both); elsewhere it is
+skipped with the reason, or fails when REQUIRE_SERVICES=1 (CI). ``@pytest.mark.browser``
+likewise needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium) and REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+KNOWN_SERVICES = {"postgres", "redis", "worker"}
+
+
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
+@functools.cache
+def _postgres_problem() -> str | None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "DATABASE_URL does not point at PostgreSQL"
+    return None
+
+
+@functools.cache
+def _redis_problem() -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"Redis at REDIS_URL does not answer ({error})"
+    return None
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    return candidate if Path(candidate).exists() else shutil.which("chromium")
+
+
+@functools.cache
+def _browser_problem() -> str | None:
+    if chromium_path() is None:
+        return "Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    services_marker = item.get_closest_marker("services")
+    if services_marker is not None:
+        wanted = set(services_marker.args) or {"postgres", "redis"}
+        unknown = wanted - KNOWN_SERVICES
+        if unknown:
+            raise pytest.UsageError(f"unknown services {unknown} on {item.nodeid}")
+        if "worker" in wanted:
+            wanted |= {"postgres", "redis"}
+        problems = [
+            problem
+            for service, check in (("postgres", _postgres_problem), ("redis", _redis_problem))
+            if service in wanted and (problem := check()) is not None
+        ]
+        if problems:
+            reason = "needs real services: " + "; ".join(problems)
+            if _truthy("REQUIRE_SERVICES"):
+                pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+            pytest.skip(reason)
+    if item.get_closest_marker("browser") is not None:
+        problem = _browser_problem()
+        if problem is not None:
+            if _truthy("REQUIRE_BROWSER"):
+                pytest.fail(f"REQUIRE_BROWSER=1 but {problem}", pytrace=False)
+            pytest.skip(f"needs a browser: {problem}")
