@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from seeds.loader import load_seeds
+from stations.demo import DemoCityError, demo_city_generate
+from stations.models import Employer, JobPost, JobSeeker, Region, SeekerKeyGroup, SeekerSkill
+from stations.validators import normalize_mobile_phone, validate_credit_code
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def seeded():
+    load_seeds()
+
+
+def generate(*, seekers=0, employers=0, posts=0, seed=7, city="620100"):
+    return demo_city_generate(
+        city_code=city, seekers=seekers, employers=employers, posts=posts, seed=seed,
+        today=TODAY, stream=io.StringIO(),
+    )
+
+
+def snapshot():
+    seekers = {
+        s.phone: (s.full_name, s.residence_region_id, s.latitude, s.longitude,
+                  s.expected_daily_wage, s.availability, s.max_travel_km)
+        for s in JobSeeker.objects.all()
+    }
+    skills = sorted(SeekerSkill.objects.values_list("seeker__phone", "occupation__code", "level"))
+    posts = {
+        p.reference: (p.title, p.employer.credit_code, p.wage_amount, p.openings, p.starts_on)
+        for p in JobPost.objects.select_related("employer")
+    }
+    return seekers, skills, posts
+
+
+def test_the_same_seed_gives_the_same_city(seeded):
+    generate(seekers=40, employers=6, posts=20)
+    first = snapshot()
+    JobPost.objects.all().delete()
+    Employer.objects.all().delete()
+    JobSeeker.objects.all().delete()
+    generate(seekers=40, employers=6, posts=20)
+    assert snapshot() == first
+
+
+def test_another_seed_gives_another_city(seeded):
+    generate(seekers=30, seed=1)
+    generate(seekers=30, seed=2)
+    assert JobSeeker.objects.count() == 60
+    names_by_seed = Counter(JobSeeker.objects.values_list("full_name", flat=True))
+    assert len(names_by_seed) > 30
+
+
+def test_a_second_run_adds_nothing_and_a_larger_one_adds_only_the_missing(seeded):
+    first = generate(seekers=25, employers=4, posts=10)
+    assert (first.seekers_created, first.employers_created, first.posts_created) == (25, 4, 10)
+    before = snapshot()
+    again = generate(seekers=25, employers=4, posts=10)
+    assert (again.seekers_created, again.employers_created, again.posts_created) == (0, 0, 0)
+    assert snapshot() == before
+    grown = generate(seekers=40, employers=4, posts=15)
+    assert (grown.seekers_created, grown.posts_created) == (15, 5)
+    seekers_after, _, posts_after = snapshot()
+    assert {k: seekers_after[k] for k in before[0]} == before[0]
+    assert {k: posts_after[k] for k in before[2]} == before[2]
+
+
+def test_records_are_placed_inside_the_city_and_are_valid(seeded):
+    generate(seekers=300, employers=30, posts=120)
+    lanzhou = Region.objects.get(code="620100")
+    for seeker in JobSeeker.objects.select_related("residence_region"):
+        assert seeker.residence_region.path.startswith(lanzhou.path)
+        assert abs(seeker.latitude - seeker.residence_region.latitude) < 0.6
+        assert abs(seeker.longitude - seeker.residence_region.longitude) < 0.7
+        assert normalize_mobile_phone(seeker.phone) == seeker.phone
+        assert 100 <= seeker.expected_daily_wage <= 500
+        assert seeker.full_clean() is None
+    for employer in Employer.objects.all():
+        validate_credit_code(employer.credit_code)
+        assert employer.region.parent_id == lanzhou.id
+    for post in JobPost.objects.all():
+        assert post.region.path.startswith(lanzhou.path)
+        assert post.ends_on >= post.starts_on
+        assert post.occupation.level == "trade"
+        post.full_clean()
+
+
+def test_key_groups_skills_and_wages_come_in_plausible_proportions(seeded):
+    generate(seekers=1500, employers=20, posts=300)
+    total = JobSeeker.objects.count()
+    members = Counter(SeekerKeyGroup.objects.values_list("key_group__code", flat=True))
+    assert 0.38 < members["rural_labour"] / total < 0.52
+    assert 0.10 < members["urban_unemployed"] / total < 0.20
+    assert members["college_graduate"] > 0
+    graduates = JobSeeker.objects.filter(key_groups__code="college_graduate")
+    assert not graduates.filter(graduation_year=None).exists()
+    skills_per_seeker = SeekerSkill.objects.count() / total
+    assert 1.3 < skills_per_seeker < 2.3
+    day_posts = JobPost.objects.filter(wage_unit=JobPost.WageUnit.DAY)
+    assert day_posts.count() > 150
+    wages = sorted(float(p.wage_amount) for p in day_posts)
+    assert 150 <= wages[len(wages) // 2] <= 250  # Lanzhou day rates
+    open_share = JobPost.objects.filter(status=JobPost.Status.OPEN).count() / 300
+    assert 0.65 < open_share < 0.9
+    urban = JobSeeker.objects.filter(residence_region__path__startswith="620000/620100/620102/")
+    assert urban.count() > JobSeeker.objects.filter(
+        residence_region__path__startswith="620000/620100/620121/"
+    ).count()
+
+
+def test_an_unknown_city_is_refused_with_a_clear_error(seeded):
+    with pytest.raises(DemoCityError, match="No region has the code 999900"):
+        generate(seekers=1, city="999900")
+
+
+def test_a_county_is_not_a_city(seeded):
+    with pytest.raises(DemoCityError, match="has no counties or districts"):
+        generate(seekers=1, city="620102")
+
+
+def test_the_command_reports_what_it_created(seeded, settings):
+    settings.DEBUG = True  # pytest-django turns it off; the demo is a development tool
+    out = io.StringIO()
+    call_command("seed_demo", "--city", "621100", "--seekers", "12", "--employers", "3",
+                 "--posts", "4", "--seed", "5", stdout=out)
+    text = out.getvalue()
+    assert "12 seekers, 3 employers and 4 posts created" in text
+    assert "seekers: 12/12 (100%)" in text
+    assert JobSeeker.objects.filter(residence_region__path__startswith="620000/621100/").count() == 12
+
+
+def test_the_command_refuses_to_run_in_production(seeded, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG off"):
+        call_command("seed_demo", "--seekers", "1", stdout=io.StringIO())
+    assert JobSeeker.objects.count() == 0
