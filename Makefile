@@ -45,7 +45,7 @@ typecheck: install
 
 # Re-extract translatable strings into the zh-hans catalogue, then compile it.
 messages: install
-	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 bench: install

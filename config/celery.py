@@ -21,7 +21,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
     every worker and waiting for answers.
     """
 
-    requires = {"celery.worker.components:Timer"}
+    requires = ("celery.worker.components:Timer",)
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)

@@ -8,6 +8,7 @@ local-memory cache, DEBUG on.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -120,7 +121,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-CELERY_RESULT_BACKEND: str | None = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "") or None
+CELERY_RESULT_BACKEND: str | None = (
+    env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "") or None
+)
 # Without Redis there is no worker: tasks run in-process. Callers enqueue them with
 # transaction.on_commit, so "eager" still means "after commit".
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -146,8 +149,10 @@ CELERY_WORKER_HEARTBEAT_TTL: int = env.int("CELERY_WORKER_HEARTBEAT_TTL", defaul
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -213,7 +218,7 @@ LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT: str = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 if LOG_FORMAT not in {"console", "json"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'console' or 'json'.")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {

@@ -44,13 +44,13 @@ class BilingualNamed(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         language = translation.get_language() or settings.LANGUAGE_CODE
         return self.name_en if language.startswith("en") else self.name_zh_hans
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CodedTree(BilingualNamed):

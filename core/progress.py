@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import TextIO
+from typing import NoReturn, Protocol
 
 from tqdm import tqdm
+
+
+class TextStream(Protocol):
+    """What a command's stdout offers (a file, or Django's OutputWrapper)."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> None: ...
+
+    def isatty(self) -> bool: ...
 
 
 class Progress:
@@ -20,7 +30,7 @@ class Progress:
         *,
         total: int,
         description: str,
-        stream: TextIO,
+        stream: TextStream,
         is_terminal: bool | None = None,
         steps: int = 10,
     ) -> None:
@@ -32,11 +42,11 @@ class Progress:
         self._next_step = 1
         self._started = time.monotonic()
         terminal = stream.isatty() if is_terminal is None else is_terminal
-        self._bar: tqdm[None] | None = (
-            tqdm(total=total, desc=description, unit="rows", unit_scale=True, file=stream)
-            if terminal
-            else None
-        )
+        self._bar: tqdm[NoReturn] | None = None
+        if terminal:
+            self._bar = tqdm(
+                total=total, desc=description, unit="rows", unit_scale=True, file=stream
+            )
 
     def advance(self, count: int) -> None:
         self.done += count

@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TextIO, TypeVar
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from core.progress import Progress
+from core.progress import Progress, TextStream
 from stations.models import (
     AVAILABILITY_ALL,
     Employer,
@@ -56,7 +56,10 @@ KEY_GROUP_SHARES = {
 # Middle groups of the common odd-job trades; their trades are drawn five times as often.
 COMMON_TRADE_PREFIXES = ("6-29", "4-10", "4-03", "4-02", "4-07", "5-")
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩"
+    "冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
+)
 GIVEN_NAME_CHARACTERS = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰玉兰红梅建华文斌国庆海燕志强春花小龙"
     "晓东永福金凤德胜秀珍成龙佳怡子涵浩然欣怡宇轩思远雨萱"
@@ -169,10 +172,13 @@ def _plan(city: Region) -> _CityPlan:
 
 def _point_near(rng: random.Random, region: Region, county: Region) -> tuple[float, float]:
     # Urban districts are a few kilometres across, counties tens of kilometres.
-    spread = 0.004 if region.level == Region.Level.GRID else (
-        0.025 if int(county.code[4:]) <= 20 else 0.12
+    spread = (
+        0.004
+        if region.level == Region.Level.GRID
+        else (0.025 if int(county.code[4:]) <= 20 else 0.12)
     )
-    assert region.latitude is not None and region.longitude is not None
+    assert region.latitude is not None
+    assert region.longitude is not None
     return (
         round(region.latitude + rng.gauss(0, spread), 6),
         round(region.longitude + rng.gauss(0, spread * 1.2), 6),
@@ -229,7 +235,8 @@ def _generate_seeker(
         max_travel_km=rng.choice((3, 5, 10, 10, 15, 20, 30)),
         availability=_availability(rng),
         employment_status=status,
-        graduation_year=today.year - rng.choice((0, 0, 1, 2)) if "college_graduate" in groups
+        graduation_year=today.year - rng.choice((0, 0, 1, 2))
+        if "college_graduate" in groups
         else None,
     )
     skills: dict[int, SeekerSkill] = {}
@@ -266,15 +273,13 @@ def _in_chunks(
 
 
 def _generate_seekers(
-    *, city: Region, plan: _CityPlan, count: int, seed: int, today: date, stream: TextIO
+    *, city: Region, plan: _CityPlan, count: int, seed: int, today: date, stream: TextStream
 ) -> int:
     prefix = f"19{_discriminator(city, seed):02d}"
     existing = set(
         JobSeeker.objects.filter(phone__startswith=prefix).values_list("phone", flat=True)
     )
-    missing = [
-        i for i in range(count) if demo_phone(city=city, seed=seed, index=i) not in existing
-    ]
+    missing = [i for i in range(count) if demo_phone(city=city, seed=seed, index=i) not in existing]
 
     def write(chunk: Sequence[int]) -> None:
         seekers, skills, memberships = [], [], []
@@ -287,8 +292,10 @@ def _generate_seekers(
             memberships.extend(seeker_groups)
         JobSeeker.objects.bulk_create(seekers)
         # bulk_create has set the seekers' ids; re-attach them to the dependent rows.
-        for row in (*skills, *memberships):
-            row.seeker_id = row.seeker.pk
+        for skill in skills:
+            skill.seeker_id = skill.seeker.pk
+        for membership in memberships:
+            membership.seeker_id = membership.seeker.pk
         SeekerSkill.objects.bulk_create(skills)
         SeekerKeyGroup.objects.bulk_create(memberships)
 
@@ -325,7 +332,7 @@ def _plan_employer(*, city: Region, plan: _CityPlan, seed: int, index: int) -> _
 
 
 def _generate_employers(
-    *, city: Region, plan: _CityPlan, count: int, seed: int, stream: TextIO
+    *, city: Region, plan: _CityPlan, count: int, seed: int, stream: TextStream
 ) -> tuple[int, list[str]]:
     """Create the missing demo employers; their credit codes in index order, and how many."""
     planned = [_plan_employer(city=city, plan=plan, seed=seed, index=i) for i in range(count)]
@@ -382,8 +389,14 @@ def demo_post_reference(*, city: Region, seed: int, index: int) -> str:
 
 
 def _generate_posts(
-    *, city: Region, plan: _CityPlan, count: int, seed: int, employer_codes: list[str],
-    today: date, stream: TextIO,
+    *,
+    city: Region,
+    plan: _CityPlan,
+    count: int,
+    seed: int,
+    employer_codes: list[str],
+    today: date,
+    stream: TextStream,
 ) -> int:
     references = [demo_post_reference(city=city, seed=seed, index=i) for i in range(count)]
     existing = set(
@@ -405,7 +418,9 @@ def _generate_posts(
             rng = _stream(seed, city, "post", index)
             employer = employers[employer_codes[rng.randrange(len(employer_codes))]]
             trade = _weighted_choice(rng, plan.trades, plan.trade_weights)
-            unit, _, typical, spread = rng.choices(WAGE_PLANS, weights=[w[1] for w in WAGE_PLANS])[0]
+            unit, _, typical, spread = rng.choices(WAGE_PLANS, weights=[w[1] for w in WAGE_PLANS])[
+                0
+            ]
             amount = max(typical / 4, rng.gauss(typical, spread))
             regular = unit == JobPost.WageUnit.MONTH
             starts_on = today + timedelta(days=rng.randrange(-3, 15))
@@ -418,19 +433,29 @@ def _generate_posts(
                     title=f"{trade.name_zh_hans}（{employer.region.name_zh_hans}）",
                     occupation=trade,
                     openings=min(30, 1 + int(rng.expovariate(1 / 2.5))),
-                    wage_amount=Decimal(f"{amount:.2f}" if unit != JobPost.WageUnit.MONTH
-                                        else f"{round(amount, -2):.2f}"),
+                    wage_amount=Decimal(
+                        f"{amount:.2f}"
+                        if unit != JobPost.WageUnit.MONTH
+                        else f"{round(amount, -2):.2f}"
+                    ),
                     wage_unit=unit,
-                    settlement=JobPost.Settlement.MONTHLY if regular else rng.choice(
-                        (JobPost.Settlement.DAILY, JobPost.Settlement.DAILY,
-                         JobPost.Settlement.WEEKLY, JobPost.Settlement.ON_COMPLETION)
+                    settlement=JobPost.Settlement.MONTHLY
+                    if regular
+                    else rng.choice(
+                        (
+                            JobPost.Settlement.DAILY,
+                            JobPost.Settlement.DAILY,
+                            JobPost.Settlement.WEEKLY,
+                            JobPost.Settlement.ON_COMPLETION,
+                        )
                     ),
                     starts_on=starts_on,
                     ends_on=starts_on + timedelta(days=365 if regular else rng.randrange(0, 30)),
                     region=employer.region,
                     latitude=latitude,
                     longitude=longitude,
-                    take_home=trade.code.startswith(("6-04", "6-05", "6-07")) and rng.random() < 0.4,
+                    take_home=trade.code.startswith(("6-04", "6-05", "6-07"))
+                    and rng.random() < 0.4,
                     status=rng.choices(
                         [s[0] for s in POST_STATUSES], weights=[s[1] for s in POST_STATUSES]
                     )[0],
@@ -451,7 +476,7 @@ def demo_city_generate(
     posts: int,
     seed: int,
     today: date,
-    stream: TextIO,
+    stream: TextStream,
 ) -> DemoResult:
     """Make sure the demo city of ``seed`` has the first N seekers, employers and posts."""
     try:
@@ -468,7 +493,12 @@ def demo_city_generate(
         city=city, plan=plan, count=employers, seed=seed, stream=stream
     )
     posts_created = _generate_posts(
-        city=city, plan=plan, count=posts, seed=seed, employer_codes=employer_codes,
-        today=today, stream=stream,
+        city=city,
+        plan=plan,
+        count=posts,
+        seed=seed,
+        employer_codes=employer_codes,
+        today=today,
+        stream=stream,
     )
     return DemoResult(seekers_created, employers_created, posts_created)

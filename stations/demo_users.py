@@ -48,9 +48,7 @@ def credentials_path() -> Path:
 def station_staff_group_ensure() -> Group:
     group, _ = Group.objects.get_or_create(name=STATION_STAFF_GROUP)
     wanted = [
-        Permission.objects.get(
-            content_type__app_label=app_label, codename=f"{action}_{model}"
-        )
+        Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
         for app_label, models in STATION_STAFF_PERMISSIONS.items()
         for model, actions in models.items()
         for action in actions
@@ -86,7 +84,9 @@ def demo_users_ensure() -> list[DemoCredentials]:
     credentials = []
     for role, username, superuser, user_group in accounts:
         _, password = _user_ensure(
-            username=username, password=saved.get(username), superuser=superuser,
+            username=username,
+            password=saved.get(username),
+            superuser=superuser,
             group=user_group,
         )
         saved[username] = password

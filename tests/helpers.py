@@ -13,9 +13,18 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Variables a developer's shell or CI may set that would leak into a "fresh" process.
 CONFIG_VARIABLES = (
-    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "LOG_FORMAT",
-    "LOG_LEVEL", "SECURE_SSL_REDIRECT", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND", "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "SECURE_SSL_REDIRECT",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "DJANGO_SETTINGS_MODULE",
 )
 
 

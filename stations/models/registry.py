@@ -22,11 +22,15 @@ AVAILABILITY_ALL = (1 << AVAILABILITY_SLOTS) - 1
 
 class Coordinates(models.Model):
     latitude = models.FloatField(
-        _("latitude"), null=True, blank=True,
+        _("latitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.FloatField(
-        _("longitude"), null=True, blank=True,
+        _("longitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 
@@ -68,14 +72,20 @@ class JobSeeker(Coordinates, TimeStampedModel):
 
     full_name = models.CharField(_("full name"), max_length=100)
     phone = models.CharField(
-        _("mobile phone"), max_length=11, unique=True, null=True, blank=True,
+        _("mobile phone"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_mobile_phone],
     )
     household = models.CharField(
         _("household registration"), max_length=5, choices=Household.choices
     )
     residence_region = models.ForeignKey(
-        Region, verbose_name=_("residence region"), on_delete=models.PROTECT,
+        Region,
+        verbose_name=_("residence region"),
+        on_delete=models.PROTECT,
         related_name="resident_seekers",
     )
     expected_daily_wage = models.DecimalField(
@@ -83,11 +93,14 @@ class JobSeeker(Coordinates, TimeStampedModel):
     )
     max_travel_km = models.PositiveSmallIntegerField(_("will travel up to (km)"), default=10)
     availability = models.PositiveIntegerField(
-        _("weekly availability"), default=AVAILABILITY_ALL,
+        _("weekly availability"),
+        default=AVAILABILITY_ALL,
         help_text=_("7 days x 3 shifts as a bit mask, Monday morning first."),
     )
     employment_status = models.CharField(
-        _("employment status"), max_length=20, choices=EmploymentStatus.choices,
+        _("employment status"),
+        max_length=20,
+        choices=EmploymentStatus.choices,
         default=EmploymentStatus.UNEMPLOYED,
     )
     graduation_year = models.PositiveSmallIntegerField(_("graduation year"), null=True, blank=True)
@@ -107,7 +120,9 @@ class JobSeeker(Coordinates, TimeStampedModel):
         constraints = [
             *Coordinates.Meta.constraints,
             choices_constraint("household", Household, name="jobseeker_household_valid"),
-            choices_constraint("employment_status", EmploymentStatus, name="jobseeker_employment_status_valid"),
+            choices_constraint(
+                "employment_status", EmploymentStatus, name="jobseeker_employment_status_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(availability__lte=AVAILABILITY_ALL),
                 name="jobseeker_availability_mask",
@@ -192,7 +207,11 @@ class Employer(Coordinates, TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=200)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True,
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_credit_code],
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -252,7 +271,9 @@ class JobPost(Coordinates, TimeStampedModel):
     Status = PostStatus
 
     reference = models.CharField(
-        _("reference"), max_length=64, unique=True,
+        _("reference"),
+        max_length=64,
+        unique=True,
         help_text=_("The post's natural key: the same reference is the same post on import."),
     )
     employer = models.ForeignKey(

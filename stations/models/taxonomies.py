@@ -37,11 +37,15 @@ class Region(CodedTree):
 
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     latitude = models.FloatField(
-        _("latitude"), null=True, blank=True,
+        _("latitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.FloatField(
-        _("longitude"), null=True, blank=True,
+        _("longitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 

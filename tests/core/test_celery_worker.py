@@ -35,9 +35,22 @@ def worker():
     hostname = f"{queue}@pytest"
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-            "--queues", queue, "--hostname", hostname, "--without-mingle", "--without-gossip",
-            "--loglevel", "INFO",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            hostname,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
         ],
         cwd=PROJECT_DIR,
         env=clean_environment(

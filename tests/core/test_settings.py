@@ -28,7 +28,10 @@ def test_embedded_default_uses_sqlite_under_var_eager_celery_and_local_cache():
 
 def test_redis_url_makes_redis_the_broker_result_backend_and_cache():
     values = settings_in_fresh_process(
-        "CACHES", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
+        "CACHES",
+        "CELERY_TASK_ALWAYS_EAGER",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
         REDIS_URL="redis://127.0.0.1:6399/3",
     )
     assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
@@ -44,7 +47,11 @@ def test_database_url_selects_postgresql_with_persistent_checked_connections():
     )
     database = values["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
-    assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5433, "stations")
+    assert (database["HOST"], database["PORT"], database["NAME"]) == (
+        "db.internal",
+        5433,
+        "stations",
+    )
     assert database["CONN_HEALTH_CHECKS"] is True
 
 
@@ -72,7 +79,10 @@ def test_check_deploy_reports_no_warnings_with_production_values():
 
 def test_check_deploy_fails_with_debug_on():
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         **{**PRODUCTION, "DEBUG": "1"},
     )
     assert result.returncode != 0

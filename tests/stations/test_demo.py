@@ -24,15 +24,27 @@ def seeded():
 
 def generate(*, seekers=0, employers=0, posts=0, seed=7, city="620100"):
     return demo_city_generate(
-        city_code=city, seekers=seekers, employers=employers, posts=posts, seed=seed,
-        today=TODAY, stream=io.StringIO(),
+        city_code=city,
+        seekers=seekers,
+        employers=employers,
+        posts=posts,
+        seed=seed,
+        today=TODAY,
+        stream=io.StringIO(),
     )
 
 
 def snapshot():
     seekers = {
-        s.phone: (s.full_name, s.residence_region_id, s.latitude, s.longitude,
-                  s.expected_daily_wage, s.availability, s.max_travel_km)
+        s.phone: (
+            s.full_name,
+            s.residence_region_id,
+            s.latitude,
+            s.longitude,
+            s.expected_daily_wage,
+            s.availability,
+            s.max_travel_km,
+        )
         for s in JobSeeker.objects.all()
     }
     skills = sorted(SeekerSkill.objects.values_list("seeker__phone", "occupation__code", "level"))
@@ -113,9 +125,12 @@ def test_key_groups_skills_and_wages_come_in_plausible_proportions(seeded):
     open_share = JobPost.objects.filter(status=JobPost.Status.OPEN).count() / 300
     assert 0.65 < open_share < 0.9
     urban = JobSeeker.objects.filter(residence_region__path__startswith="620000/620100/620102/")
-    assert urban.count() > JobSeeker.objects.filter(
-        residence_region__path__startswith="620000/620100/620121/"
-    ).count()
+    assert (
+        urban.count()
+        > JobSeeker.objects.filter(
+            residence_region__path__startswith="620000/620100/620121/"
+        ).count()
+    )
 
 
 def test_an_unknown_city_is_refused_with_a_clear_error(seeded):
@@ -131,12 +146,26 @@ def test_a_county_is_not_a_city(seeded):
 def test_the_command_reports_what_it_created(seeded, settings):
     settings.DEBUG = True  # pytest-django turns it off; the demo is a development tool
     out = io.StringIO()
-    call_command("seed_demo", "--city", "621100", "--seekers", "12", "--employers", "3",
-                 "--posts", "4", "--seed", "5", stdout=out)
+    call_command(
+        "seed_demo",
+        "--city",
+        "621100",
+        "--seekers",
+        "12",
+        "--employers",
+        "3",
+        "--posts",
+        "4",
+        "--seed",
+        "5",
+        stdout=out,
+    )
     text = out.getvalue()
     assert "12 seekers, 3 employers and 4 posts created" in text
     assert "seekers: 12/12 (100%)" in text
-    assert JobSeeker.objects.filter(residence_region__path__startswith="620000/621100/").count() == 12
+    assert (
+        JobSeeker.objects.filter(residence_region__path__startswith="620000/621100/").count() == 12
+    )
 
 
 def test_the_command_refuses_to_run_in_production(seeded, settings):

@@ -31,11 +31,14 @@ def test_every_bulletin_city_is_loaded_with_all_its_counties(seeded):
         city = region_get(code=code)
         assert city.name_zh_hans == name
         assert city.level == Region.Level.CITY
-        assert city.latitude is not None and city.longitude is not None
+        assert city.latitude is not None
+        assert city.longitude is not None
         counties = Region.objects.filter(parent=city, level=Region.Level.COUNTY)
         assert counties.count() == county_count
         assert all(c.code[:4] == code[:4] for c in counties)
-    provinces = set(Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", flat=True))
+    provinces = set(
+        Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", flat=True)
+    )
     assert provinces == {"620000", "410000", "370000"}
 
 
@@ -57,25 +60,38 @@ def test_everything_under_lanzhou_is_one_prefix_query_at_any_depth(
     lanzhou = region_get(code="620100")
     with django_assert_num_queries(1):
         codes = {region.code for region in regions_under(region=lanzhou)}
-    assert "620100" in codes and "620102" in codes
+    assert "620100" in codes
+    assert "620102" in codes
     assert "620102001001001" in codes  # a grid, four levels down
     assert "621102" not in codes  # Dingxi's Anding district is not under Lanzhou
     expected = {r.code for r in Region.objects.all() if r.path.startswith(lanzhou.path)}
     assert codes == expected
-    without_self = set(regions_under(region=lanzhou, include_self=False).values_list("code", flat=True))
+    without_self = set(
+        regions_under(region=lanzhou, include_self=False).values_list("code", flat=True)
+    )
     assert without_self == codes - {"620100"}
 
 
 def test_key_groups_carry_the_311_duty(seeded):
     codes = set(KeyGroup.objects.values_list("code", flat=True))
     assert {
-        "rural_labour", "urban_unemployed", "employment_difficulty", "veteran",
-        "college_graduate", "lifted_from_poverty", "disabled", "zero_employment_family",
+        "rural_labour",
+        "urban_unemployed",
+        "employment_difficulty",
+        "veteran",
+        "college_graduate",
+        "lifted_from_poverty",
+        "disabled",
+        "zero_employment_family",
     } <= codes
     for group in KeyGroup.objects.all():
-        assert (group.duty_job_pushes, group.duty_training_recommendations,
-                group.duty_guidance_sessions) == (3, 1, 1)
-        assert group.name_zh_hans and group.name_en
+        assert (
+            group.duty_job_pushes,
+            group.duty_training_recommendations,
+            group.duty_guidance_sessions,
+        ) == (3, 1, 1)
+        assert group.name_zh_hans
+        assert group.name_en
 
 
 def test_occupations_form_a_tree_with_at_least_150_trades(seeded):
@@ -169,15 +185,22 @@ def test_the_database_refuses_a_province_with_a_parent(seeded):
     gansu = region_get(code="620000")
     with pytest.raises(IntegrityError), transaction.atomic():
         Region.objects.create(
-            code="990000", parent=gansu, level=Region.Level.PROVINCE, name_zh_hans="x",
-            name_en="x", path="620000/990000/",
+            code="990000",
+            parent=gansu,
+            level=Region.Level.PROVINCE,
+            name_zh_hans="x",
+            name_en="x",
+            path="620000/990000/",
         )
 
 
 def test_the_database_refuses_a_malformed_region_code(seeded):
     with pytest.raises(IntegrityError), transaction.atomic():
         Region.objects.create(
-            code="62A100", level=Region.Level.PROVINCE, name_zh_hans="x", name_en="x",
+            code="62A100",
+            level=Region.Level.PROVINCE,
+            name_zh_hans="x",
+            name_en="x",
             path="62A100/",
         )
 
