@@ -1,0 +1,100 @@
+"""Benchmark: generating a demo city on SQLite (target: 100,000 seekers in under a minute).
+
+Baseline: the same generator saving each seeker, skill and key-group row with its own
+INSERT in autocommit, the way a first version of such a command is usually written.
+
+    .venv/bin/python bench/seed_demo.py [--seekers 100000] [--baseline-seekers 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+
+def _setup(database: Path) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.pop("REDIS_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from seeds.loader import load_seeds
+
+    call_command("migrate", verbosity=0)
+    load_seeds()
+
+
+def bulk(seekers: int) -> float:
+    from stations.demo import demo_city_generate
+
+    started = time.perf_counter()
+    result = demo_city_generate(
+        city_code="620100", seekers=seekers, employers=0, posts=0, seed=1,
+        today=date(2026, 11, 20), stream=sys.stderr,
+    )
+    elapsed = time.perf_counter() - started
+    assert result.seekers_created == seekers
+    return elapsed
+
+
+def naive(seekers: int) -> float:
+    from stations import demo
+    from stations.models import Region
+
+    city = Region.objects.get(code="620100")
+    plan = demo._plan(city)
+    today = date(2026, 11, 20)
+    started = time.perf_counter()
+    for index in range(seekers):
+        rng = demo._stream(2, city, "seeker", index)
+        phone = demo.demo_phone(city=city, seed=2, index=index)
+        seeker, skills, memberships = demo._generate_seeker(rng, plan, phone, today)
+        seeker.save()
+        for row in (*skills, *memberships):
+            row.seeker = seeker
+            row.save()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seekers", type=int, default=100_000)
+    parser.add_argument("--baseline-seekers", type=int, default=3_000)
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        _setup(Path(directory) / "bench.sqlite3")
+        bulk_seconds = bulk(arguments.seekers)
+        naive_seconds = naive(arguments.baseline_seekers)
+    bulk_rate = arguments.seekers / bulk_seconds
+    naive_rate = arguments.baseline_seekers / naive_seconds
+    figures = {
+        "benchmark": "seed_demo",
+        "seekers": arguments.seekers,
+        "seconds": round(bulk_seconds, 2),
+        "seekers_per_second": round(bulk_rate),
+        "baseline_seekers": arguments.baseline_seekers,
+        "baseline_seconds": round(naive_seconds, 2),
+        "baseline_seekers_per_second": round(naive_rate),
+        "speedup": round(bulk_rate / naive_rate, 1),
+        "target_met": bulk_seconds < 60 * arguments.seekers / 100_000,
+    }
+    print(json.dumps(figures, indent=2))
+    if arguments.json:
+        arguments.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
