@@ -41,8 +41,13 @@ def bulk(seekers: int) -> float:
 
     started = time.perf_counter()
     result = demo_city_generate(
-        city_code="620100", seekers=seekers, employers=0, posts=0, seed=1,
-        today=date(2026, 11, 20), stream=sys.stderr,
+        city_code="620100",
+        seekers=seekers,
+        employers=0,
+        posts=0,
+        seed=1,
+        today=date(2026, 11, 20),
+        stream=sys.stderr,
     )
     elapsed = time.perf_counter() - started
     assert result.seekers_created == seekers

@@ -3,9 +3,14 @@ from __future__ import annotations
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import healthz
+
+admin.site.site_header = _("Odd-job stations")
+admin.site.site_title = _("Odd-job stations")
+admin.site.index_title = _("Station work")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
