@@ -84,3 +84,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             if _truthy("REQUIRE_BROWSER"):
                 pytest.fail(f"REQUIRE_BROWSER=1 but {problem}", pytrace=False)
             pytest.skip(f"needs a browser: {problem}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stray_database_sessions_ended(django_db_setup, django_db_blocker):
+    """End database sessions left open by the live server's request threads.
+
+    Browser tests talk to a live server whose request threads keep their own connections
+    and may outlive the test session's database; PostgreSQL refuses to drop a database that
+    has sessions ("is being accessed by other users"). This runs just before the test
+    database is dropped.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
