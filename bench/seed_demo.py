@@ -67,9 +67,12 @@ def naive(seekers: int) -> float:
         phone = demo.demo_phone(city=city, seed=2, index=index)
         seeker, skills, memberships = demo._generate_seeker(rng, plan, phone, today)
         seeker.save()
-        for row in (*skills, *memberships):
-            row.seeker = seeker
-            row.save()
+        for skill in skills:
+            skill.seeker = seeker
+            skill.save()
+        for membership in memberships:
+            membership.seeker = seeker
+            membership.save()
     return time.perf_counter() - started
 
 
