@@ -118,3 +118,15 @@ def test_time_zone_and_languages():
     assert values["USE_TZ"] is True
     assert [code for code, _ in values["LANGUAGES"]] == ["zh-hans", "en"]
     assert "django.middleware.locale.LocaleMiddleware" in values["MIDDLEWARE"]
+
+
+def test_django_log_lines_are_printed_once():
+    result = run_python(
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.request').warning('once')"
+    )
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stdout.splitlines() if "once" in line] == [
+        result.stdout.strip().splitlines()[-1]
+    ]
+    assert result.stderr.count("once") == 0
