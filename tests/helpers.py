@@ -35,9 +35,10 @@ def clean_environment(**overrides: str) -> dict[str, str]:
     return environment
 
 
-def run_python(code: str, **overrides: str) -> subprocess.CompletedProcess[str]:
+def run(argv: list[str], **overrides: str) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in the project directory with a clean environment plus ``overrides``."""
     return subprocess.run(
-        [sys.executable, "-c", code],
+        argv,
         cwd=PROJECT_DIR,
         env=clean_environment(**overrides),
         capture_output=True,
@@ -45,18 +46,14 @@ def run_python(code: str, **overrides: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def run_python(code: str, **overrides: str) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-c", code], **overrides)
 
 
 def manage(*args: str, **overrides: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=clean_environment(**overrides),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run([sys.executable, "manage.py", *args], **overrides)
 
 
 def settings_in_fresh_process(*names: str, **overrides: str) -> dict[str, Any]:
