@@ -99,7 +99,7 @@ def _load_tree(
 ) -> LoadResult:
     """Create or update the nodes of a coded tree; parents come before their children."""
     columns = ["code", "parent_code", "level", "name_zh_hans", "name_en", *(extra or {})]
-    result = LoadResult(model._meta.verbose_name_plural.__str__())
+    result = LoadResult(str(model._meta.verbose_name_plural))
     nodes: dict[str, TreeModel] = {node.code: node for node in model.objects.all()}
     for line, row in read_rows(path, columns):
         where = f"{path.name} line {line}"
