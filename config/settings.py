@@ -29,6 +29,22 @@ if not SECRET_KEY:
 if not DEBUG and SECRET_KEY == _DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must not be the development key when DEBUG is off.")
 
+# Personal data (national ID numbers) is encrypted under these keys and looked up by a keyed
+# hash; see core/crypto.py. Development values only while DEBUG is on.
+_DEVELOPMENT_PERSONAL_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE="
+PERSONAL_DATA_KEYS: list[str] = env.list(
+    "PERSONAL_DATA_KEYS", default=[_DEVELOPMENT_PERSONAL_DATA_KEY] if DEBUG else []
+)
+PERSONAL_DATA_HASH_KEY: str = env.str(
+    "PERSONAL_DATA_HASH_KEY", default="development-only-hash-key" if DEBUG else ""
+)
+if not DEBUG and (not PERSONAL_DATA_KEYS or not PERSONAL_DATA_HASH_KEY):
+    raise ImproperlyConfigured(
+        "PERSONAL_DATA_KEYS and PERSONAL_DATA_HASH_KEY must be set when DEBUG is off."
+    )
+if not DEBUG and _DEVELOPMENT_PERSONAL_DATA_KEY in PERSONAL_DATA_KEYS:
+    raise ImproperlyConfigured("PERSONAL_DATA_KEYS must not hold the development key.")
+
 ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
@@ -46,6 +62,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "simple_history",
     "core",
     "stations",
     "matching",

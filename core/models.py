@@ -104,3 +104,40 @@ def choices_constraint(
 ) -> models.CheckConstraint:
     """A database check that ``field`` holds one of ``choices``, not only a form check."""
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class AuditAction(models.TextChoices):
+    REVEAL = "reveal", _("revealed personal data")
+    EXPORT = "export", _("exported records")
+    MERGE = "merge", _("merged records")
+    IMPORT = "import", _("imported records")
+
+
+class AuditLog(models.Model):
+    """Append-only record of sensitive acts: every reveal of an ID number or phone, every
+    export, every merge. Nobody edits or deletes it through the application."""
+
+    Action = AuditAction
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
+    object_type = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        constraints = [choices_constraint("action", AuditAction, name="auditlog_action_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"

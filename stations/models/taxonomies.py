@@ -123,3 +123,21 @@ class Occupation(CodedTree):
                 name="occupation_root_is_major",
             ),
         ]
+
+
+class CertificateKind(BilingualNamed):
+    """A certificate a post may require: special-operations permits (electrician, welder,
+    work at height), health certificates for food and care work, and the like."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    occupations = models.ManyToManyField(
+        Occupation,
+        blank=True,
+        related_name="usual_certificates",
+        verbose_name=_("usually needed by"),
+    )
+
+    class Meta:
+        verbose_name = _("certificate kind")
+        verbose_name_plural = _("certificate kinds")
+        ordering = ["code"]

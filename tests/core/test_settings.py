@@ -9,6 +9,8 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "jobs.example.org",
+    "PERSONAL_DATA_KEYS": "8bI0ILJnYDgZ5pWTpcTgQNR2Sgn7tGnpJ5J0hjQc1fI=",
+    "PERSONAL_DATA_HASH_KEY": secrets.token_urlsafe(32),
     "DATABASE_URL": "sqlite:////tmp/oddjobs-settings-test.sqlite3",
 }
 

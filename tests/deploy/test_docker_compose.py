@@ -100,7 +100,15 @@ def test_every_environment_variable_given_to_the_app_is_read_by_the_settings(nam
 def test_the_variables_production_needs_are_given_to_every_app_service():
     for name in APP_SERVICES:
         given = set(SERVICES[name]["environment"])
-        assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"} <= given
+        assert {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "ALLOWED_HOSTS",
+            "PERSONAL_DATA_KEYS",
+            "PERSONAL_DATA_HASH_KEY",
+        } <= given
         assert SERVICES[name]["environment"]["DEBUG"] == "0"
         assert SERVICES[name]["environment"]["DATABASE_URL"].startswith("postgres://")
         assert SERVICES[name]["environment"]["REDIS_URL"].startswith("redis://redis:")
