@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from seeds.loader import SEEDS_DIR, SeedFileError, load_seeds
 from stations.models import KeyGroup, Occupation, Region
-from stations.selectors import occupations_under, region_get, regions_under
+from stations.selectors.taxonomies import occupations_under, region_get, regions_under
 
 pytestmark = pytest.mark.django_db
 

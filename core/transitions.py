@@ -1,0 +1,25 @@
+"""Status machines: one table of legal moves per status field, checked in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import TypeVar
+
+from django.db import models
+
+from core.errors import IllegalTransition
+
+Status = TypeVar("Status", bound=models.TextChoices)
+
+
+def check_transition(
+    table: Mapping[Status, Collection[Status]], current: str, target: Status, *, what: str
+) -> None:
+    """Refuse ``current`` → ``target`` unless ``table`` allows it."""
+    allowed = table.get(current, ())  # type: ignore[call-overload]
+    if target not in allowed:
+        current_label = target.__class__(current).label if current else "-"
+        raise IllegalTransition(
+            f"A {what} that is {current_label} cannot become {target.label}.",
+            field_errors={"status": [f"{current} → {target.value} is not allowed"]},
+        )

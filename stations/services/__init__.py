@@ -1,0 +1,1 @@
+"""Write operations of the stations app: every change to a station's records goes here."""

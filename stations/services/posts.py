@@ -1,0 +1,153 @@
+"""Job posts: creation and the status machine draft → open → filled/closed/expired/cancelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict, DomainError
+from core.transitions import check_transition
+from stations.models import HOLDS_OPENING, Employer, JobPost, Occupation, Region, Station
+from stations.models.posts import PostStatus
+
+POST_TRANSITIONS: dict[PostStatus, frozenset[PostStatus]] = {
+    PostStatus.DRAFT: frozenset({PostStatus.OPEN, PostStatus.CANCELLED}),
+    PostStatus.OPEN: frozenset(
+        {PostStatus.FILLED, PostStatus.CLOSED, PostStatus.EXPIRED, PostStatus.CANCELLED}
+    ),
+    # A filled post reopens when a hire falls through (no-show, withdrawal).
+    PostStatus.FILLED: frozenset({PostStatus.OPEN, PostStatus.CLOSED, PostStatus.EXPIRED}),
+    PostStatus.CLOSED: frozenset({PostStatus.OPEN}),
+    PostStatus.EXPIRED: frozenset(),
+    PostStatus.CANCELLED: frozenset(),
+}
+
+
+class EmployerNotVerified(DomainError):
+    code = "employer_not_verified"
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last moment of ``day`` in the suite's time zone."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return timezone.make_aware(midnight) - dt.timedelta(microseconds=1)
+
+
+def opening_holders_count(post: JobPost) -> int:
+    return post.applications.filter(status__in=HOLDS_OPENING).count()
+
+
+def _save(post: JobPost, by: User | None, fields: list[str]) -> None:
+    post._history_user = by  # type: ignore[attr-defined]  # simple-history's who
+    post.save(update_fields=[*fields, "updated_at"])
+
+
+@transaction.atomic
+def post_create(
+    *,
+    reference: str,
+    employer: Employer,
+    title: str,
+    occupation: Occupation,
+    wage_amount: Decimal,
+    wage_unit: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    region: Region,
+    station: Station | None,
+    by: User | None,
+    **details: object,
+) -> JobPost:
+    """A new post, as a draft; ``details`` are the other fields of ``JobPost``."""
+    if ends_on < starts_on:
+        raise DomainError(
+            "A post cannot end before it starts.",
+            field_errors={"ends_on": ["must be on or after the start date"]},
+        )
+    post = JobPost(
+        reference=reference,
+        employer=employer,
+        title=title,
+        occupation=occupation,
+        wage_amount=wage_amount,
+        wage_unit=wage_unit,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        region=region,
+        station=station,
+        status=PostStatus.DRAFT,
+        **details,
+    )
+    post.full_clean(validate_constraints=False, exclude=["reference"])
+    if JobPost.objects.filter(reference=reference).exists():
+        raise Conflict(
+            f"A post with the reference {reference} exists already.",
+            field_errors={"reference": ["already used"]},
+        )
+    post._history_user = by  # type: ignore[attr-defined]
+    post.save()
+    return post
+
+
+def _locked(post: JobPost) -> JobPost:
+    return JobPost.objects.select_for_update().select_related("employer").get(pk=post.pk)
+
+
+@transaction.atomic
+def post_open(*, post: JobPost, by: User | None, now: dt.datetime) -> JobPost:
+    """Open a draft or closed post (or reopen a filled one when an opening is free again)."""
+    post = _locked(post)
+    if post.employer.verified_at is None:
+        raise EmployerNotVerified(
+            f"{post.employer.name} is not verified yet: its posts open once staff verify it."
+        )
+    if post.ends_on < timezone.localdate(now):
+        raise DomainError("This post's last day has passed; change its dates first.")
+    target = PostStatus.OPEN
+    if opening_holders_count(post) >= post.openings:
+        target = PostStatus.FILLED
+    if target != post.status:
+        check_transition(POST_TRANSITIONS, post.status, PostStatus.OPEN, what="post")
+    post.status = target
+    post.opened_at = post.opened_at or now
+    if post.expires_at is None or post.expires_at < now:
+        post.expires_at = end_of_day(post.ends_on)
+    _save(post, by, ["status", "opened_at", "expires_at"])
+    return post
+
+
+@transaction.atomic
+def post_move(*, post: JobPost, to: PostStatus, by: User | None, now: dt.datetime) -> JobPost:
+    """Close, cancel, expire, fill or reopen a post through the table of legal moves."""
+    if to == PostStatus.OPEN:
+        return post_open(post=post, by=by, now=now)
+    post = _locked(post)
+    check_transition(POST_TRANSITIONS, post.status, to, what="post")
+    if to == PostStatus.CANCELLED and opening_holders_count(post):
+        raise Conflict("People are hired for this post: close it instead of cancelling it.")
+    post.status = to
+    _save(post, by, ["status"])
+    return post
+
+
+def posts_expire(*, now: dt.datetime) -> int:
+    """Expire every open or filled post whose time is up; how many. Safe to run repeatedly
+    or concurrently: each post is moved in its own transaction under its row lock."""
+    due = JobPost.objects.filter(
+        status__in=[PostStatus.OPEN, PostStatus.FILLED], expires_at__lte=now
+    ).values_list("pk", flat=True)
+    expired = 0
+    for pk in list(due):
+        with transaction.atomic():
+            post = JobPost.objects.select_for_update().get(pk=pk)
+            if post.status in (PostStatus.OPEN, PostStatus.FILLED) and (
+                post.expires_at is not None and post.expires_at <= now
+            ):
+                post.status = PostStatus.EXPIRED
+                _save(post, None, ["status"])
+                expired += 1
+    return expired

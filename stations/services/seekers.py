@@ -1,0 +1,357 @@
+"""Job seekers: real-name registration, profile changes, and merging duplicate records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.errors import Conflict, DomainError
+from core.models import AuditLog
+from stations.models import (
+    Application,
+    ApplicationEvent,
+    CertificateKind,
+    JobSeeker,
+    KeyGroup,
+    Occupation,
+    Region,
+    SeekerCertificate,
+    SeekerKeyGroup,
+    SeekerSkill,
+    Station,
+    WageClaim,
+)
+from stations.models.placements import ApplicationStatus
+from stations.services.identity import id_number_apply, id_number_hash
+from stations.validators import normalize_mobile_phone
+
+# Profile fields a registration or an update may set directly.
+PROFILE_FIELDS = frozenset(
+    {
+        "full_name",
+        "household",
+        "residence_region",
+        "latitude",
+        "longitude",
+        "expected_daily_wage",
+        "max_travel_km",
+        "availability",
+        "employment_status",
+        "graduation_year",
+        "preferred_language",
+        "consent_sms",
+        "consent_push",
+        "consent_wechat",
+        "registering_station",
+    }
+)
+
+
+class DuplicateSeeker(Conflict):
+    """The person is registered already; ``existing`` is their record."""
+
+    code = "duplicate_seeker"
+
+    def __init__(self, message: str, *, existing: JobSeeker, field: str) -> None:
+        super().__init__(message, field_errors={field: [message]})
+        self.existing = existing
+
+
+def _normalized_phone(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalize_mobile_phone(raw)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field_errors={"phone": error.messages}) from error
+
+
+def _refuse_duplicates(seeker: JobSeeker) -> None:
+    others = JobSeeker.objects.exclude(pk=seeker.pk)
+    if seeker.id_number_hash:
+        existing = others.filter(id_number_hash=seeker.id_number_hash).first()
+        if existing is not None:
+            raise DuplicateSeeker(
+                f"This ID number belongs to seeker #{existing.pk} already.",
+                existing=existing,
+                field="id_number",
+            )
+    if seeker.phone:
+        existing = others.filter(phone=seeker.phone).first()
+        if existing is not None:
+            raise DuplicateSeeker(
+                f"This phone number belongs to seeker #{existing.pk} already.",
+                existing=existing,
+                field="phone",
+            )
+
+
+def _save_checked(seeker: JobSeeker, by: User | None) -> None:
+    try:
+        seeker.full_clean(
+            exclude=["phone", "id_number_hash"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        message = "The seeker's details are not valid."
+        raise DomainError(message, field_errors=error.message_dict) from error
+    _refuse_duplicates(seeker)
+    seeker._history_user = by  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            seeker.save()
+    except IntegrityError as error:
+        # Another counter registered the same person a moment ago.
+        _refuse_duplicates(seeker)
+        raise Conflict("The seeker could not be saved; try again.") from error
+
+
+@transaction.atomic
+def seeker_register(
+    *,
+    full_name: str,
+    residence_region: Region,
+    household: str,
+    by: User | None,
+    now: dt.datetime,
+    id_number: str | None = None,
+    phone: str | None = None,
+    **profile: Any,
+) -> JobSeeker:
+    """Register a person. With an ID number typed by staff the real name is verified; a
+    phone or ID number already on file refuses the registration and names the record."""
+    unknown = set(profile) - PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown seeker fields: {sorted(unknown)}")
+    seeker = JobSeeker(
+        full_name=full_name.strip(),
+        residence_region=residence_region,
+        household=household,
+        phone=_normalized_phone(phone),
+        **profile,
+    )
+    if id_number:
+        id_number_apply(record=seeker, raw=id_number, today=timezone.localdate(now))
+        if by is not None and by.is_staff:
+            seeker.verified_at = now
+    _save_checked(seeker, by)
+    return seeker
+
+
+@transaction.atomic
+def seeker_update(
+    *,
+    seeker: JobSeeker,
+    by: User | None,
+    now: dt.datetime,
+    id_number: str | None = None,
+    phone: str | None = None,
+    **changes: Any,
+) -> JobSeeker:
+    """Change a seeker's profile. The ID number is written once: a different number for a
+    seeker who has one is refused (correcting it is a merge or a new registration)."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown seeker fields: {sorted(unknown)}")
+    seeker = JobSeeker.objects.select_for_update().get(pk=seeker.pk)
+    for field, value in changes.items():
+        setattr(seeker, field, value)
+    if phone is not None:
+        seeker.phone = _normalized_phone(phone)
+    if id_number:
+        if seeker.id_number_hash and seeker.id_number_hash != id_number_hash(id_number):
+            raise DomainError(
+                "The ID number cannot be changed once recorded.",
+                field_errors={"id_number": ["already recorded"]},
+            )
+        if not seeker.id_number_hash:
+            id_number_apply(record=seeker, raw=id_number, today=timezone.localdate(now))
+            if by is not None and by.is_staff:
+                seeker.verified_at = now
+    _save_checked(seeker, by)
+    return seeker
+
+
+def seeker_key_group_add(
+    *, seeker: JobSeeker, key_group: KeyGroup, started_on: dt.date, ended_on: dt.date | None = None
+) -> SeekerKeyGroup:
+    span, _ = SeekerKeyGroup.objects.get_or_create(
+        seeker=seeker, key_group=key_group, started_on=started_on, defaults={"ended_on": ended_on}
+    )
+    return span
+
+
+def seeker_skill_set(
+    *, seeker: JobSeeker, occupation: Occupation, level: int = 0, years: int = 0
+) -> SeekerSkill:
+    if occupation.level != Occupation.Level.TRADE:
+        raise DomainError("A skill is a trade, not a group of occupations.")
+    skill, _ = SeekerSkill.objects.update_or_create(
+        seeker=seeker, occupation=occupation, defaults={"level": level, "years": years}
+    )
+    return skill
+
+
+def seeker_certificate_set(
+    *,
+    seeker: JobSeeker,
+    kind: CertificateKind,
+    expires_on: dt.date | None,
+    issued_on: dt.date | None = None,
+    number: str = "",
+) -> SeekerCertificate:
+    certificate, _ = SeekerCertificate.objects.update_or_create(
+        seeker=seeker,
+        kind=kind,
+        defaults={"expires_on": expires_on, "issued_on": issued_on, "number": number},
+    )
+    return certificate
+
+
+def _better_level(a: int, b: int) -> int:
+    """Qualification levels run from 5 (beginner) to 1 (senior technician); 0 is none."""
+    certified = [level for level in (a, b) if level]
+    return min(certified) if certified else 0
+
+
+# Fields copied from the duplicate when the kept record has none.
+_FILL_IN_FIELDS = (
+    "latitude",
+    "longitude",
+    "expected_daily_wage",
+    "graduation_year",
+    "registering_station",
+    "verified_at",
+)
+_IDENTITY_FIELDS = (
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "birth_date",
+    "sex",
+)
+
+
+@transaction.atomic
+def seekers_merge(
+    *, keep: JobSeeker, duplicate: JobSeeker, by: User | None, now: dt.datetime
+) -> JobSeeker:
+    """Fold ``duplicate`` into ``keep``: applications, placements, skills, key groups,
+    certificates and claims move over; the duplicate stays, marked merged, with its history."""
+    if keep.pk == duplicate.pk:
+        raise DomainError("A record cannot be merged into itself.")
+    # Lock both, lower id first, so two merges of the same pair cannot deadlock.
+    locked = {
+        seeker.pk: seeker
+        for seeker in JobSeeker.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])
+    }
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise Conflict("One of these records was merged already.")
+    if (
+        keep.id_number_hash
+        and duplicate.id_number_hash
+        and keep.id_number_hash != duplicate.id_number_hash
+    ):
+        raise DomainError("These records hold different ID numbers: they are two people.")
+
+    live_posts = set(
+        keep.applications.exclude(
+            status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED]
+        ).values_list("post_id", flat=True)
+    )
+    for application in duplicate.applications.filter(post_id__in=live_posts).exclude(
+        status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED]
+    ):
+        # The kept record's candidacy for the same post stands; this one closes.
+        ApplicationEvent.objects.create(
+            application=application,
+            from_status=application.status,
+            to_status=ApplicationStatus.WITHDRAWN,
+            at=now,
+            actor=by,
+            note=f"merged into seeker #{keep.pk}",
+        )
+        application.status = ApplicationStatus.WITHDRAWN
+        application.status_changed_at = now
+        application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    Application.objects.filter(seeker=duplicate).update(seeker=keep)
+    WageClaim.objects.filter(seeker=duplicate).update(seeker=keep)
+
+    kept_skills = {skill.occupation_id: skill for skill in keep.skill_rows.all()}
+    for skill in duplicate.skill_rows.all():
+        mine = kept_skills.get(skill.occupation_id)
+        if mine is None:
+            skill.seeker = keep
+            skill.save(update_fields=["seeker"])
+        else:
+            mine.level = _better_level(mine.level, skill.level)
+            mine.years = max(mine.years, skill.years)
+            mine.save(update_fields=["level", "years"])
+            skill.delete()
+
+    kept_spans = set(keep.key_group_spans.values_list("key_group_id", "started_on"))
+    for span in duplicate.key_group_spans.all():
+        if (span.key_group_id, span.started_on) in kept_spans:
+            span.delete()
+        else:
+            span.seeker = keep
+            span.save(update_fields=["seeker"])
+
+    kept_certificates = {c.kind_id: c for c in keep.certificates.all()}
+    for certificate in duplicate.certificates.all():
+        mine_certificate = kept_certificates.get(certificate.kind_id)
+        if mine_certificate is None:
+            certificate.seeker = keep
+            certificate.save(update_fields=["seeker"])
+            continue
+        if mine_certificate.expires_on is not None and (
+            certificate.expires_on is None or certificate.expires_on > mine_certificate.expires_on
+        ):
+            mine_certificate.expires_on = certificate.expires_on
+            mine_certificate.number = certificate.number or mine_certificate.number
+            mine_certificate.save(update_fields=["expires_on", "number"])
+        certificate.delete()
+
+    # Unique identifiers move after they leave the duplicate.
+    moved_phone = duplicate.phone if not keep.phone else None
+    moved_identity = (
+        {field: getattr(duplicate, field) for field in _IDENTITY_FIELDS}
+        if duplicate.id_number_hash and not keep.id_number_hash
+        else {}
+    )
+    duplicate.phone = None
+    duplicate.id_number_hash = None
+    duplicate.merged_into = keep
+    duplicate._history_user = by  # type: ignore[attr-defined]
+    duplicate.save()
+    if moved_phone:
+        keep.phone = moved_phone
+    for field, value in moved_identity.items():
+        setattr(keep, field, value)
+    for field in _FILL_IN_FIELDS:
+        if getattr(keep, field) is None and getattr(duplicate, field) is not None:
+            setattr(keep, field, getattr(duplicate, field))
+    keep._history_user = by  # type: ignore[attr-defined]
+    keep.save()
+    AuditLog.objects.create(
+        actor=by,
+        action=AuditLog.Action.MERGE,
+        object_type=JobSeeker._meta.label_lower,
+        object_id=str(keep.pk),
+        detail={"merged": duplicate.pk},
+    )
+    return keep
+
+
+def seeker_registering_station_default(*, by: User | None) -> Station | None:
+    """The station a counter clerk works at, when they work at exactly one."""
+    staff = getattr(by, "staff", None) if by is not None else None
+    if staff is None:
+        return None
+    stations = list(staff.stations.all()[:2])
+    return stations[0] if len(stations) == 1 else None

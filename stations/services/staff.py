@@ -1,0 +1,117 @@
+"""Staff roles: each role is a permission group, and each staff member has a scope."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
+
+from core.errors import DomainError
+from stations.models import Region, Staff, Station
+from stations.models.organisation import StaffRole
+
+_REFERENCE_DATA = {
+    "region": ["view"],
+    "keygroup": ["view"],
+    "occupation": ["view"],
+    "certificatekind": ["view"],
+    "station": ["view"],
+}
+_COUNTER_WORK = {
+    "jobseeker": ["view", "add", "change", "merge"],
+    "seekerskill": ["view", "add", "change", "delete"],
+    "seekerkeygroup": ["view", "add", "change", "delete"],
+    "seekercertificate": ["view", "add", "change", "delete"],
+    "employer": ["view", "add", "change"],
+    "jobpost": ["view", "add", "change"],
+    "application": ["view", "add", "change"],
+    "placement": ["view", "change"],
+    "wagepayment": ["view", "add"],
+    "wageclaim": ["view", "add", "change"],
+}
+
+# What each role may do, per model of the stations app ("merge" and "reveal" are the
+# custom permissions on job seekers). Scope limits *which* records; these limit *what*.
+ROLE_PERMISSIONS: dict[StaffRole, dict[str, list[str]]] = {
+    StaffRole.STATION_STAFF: {**_REFERENCE_DATA, **_COUNTER_WORK},
+    StaffRole.GRID_STAFF: {
+        **_REFERENCE_DATA,
+        "jobseeker": ["view", "add", "change"],
+        "seekerskill": ["view", "add", "change", "delete"],
+        "seekerkeygroup": ["view", "add", "change", "delete"],
+        "jobpost": ["view"],
+        "employer": ["view"],
+        "application": ["view"],
+    },
+    StaffRole.EMPLOYMENT_PROFESSIONAL: {
+        **_REFERENCE_DATA,
+        **_COUNTER_WORK,
+        "jobseeker": ["view", "add", "change", "merge", "reveal"],
+    },
+    # Analysts read statistics, never personal records: posts, employers and stations only.
+    StaffRole.BUREAU_ANALYST: {**_REFERENCE_DATA, "jobpost": ["view"], "employer": ["view"]},
+    StaffRole.BUREAU_ADMIN: {
+        **_REFERENCE_DATA,
+        **_COUNTER_WORK,
+        "jobseeker": ["view", "add", "change", "merge", "reveal"],
+        "station": ["view", "add", "change"],
+        "staff": ["view", "add", "change"],
+    },
+}
+
+_CODENAMES = {"merge": "merge_jobseeker", "reveal": "reveal_personal_data"}
+
+
+def role_group_name(role: StaffRole) -> str:
+    return f"role: {role.value}"
+
+
+def _codename(action: str, model: str) -> str:
+    return _CODENAMES.get(action, f"{action}_{model}")
+
+
+@transaction.atomic
+def role_groups_ensure() -> dict[StaffRole, Group]:
+    """One group per role holding exactly the role's permissions (idempotent)."""
+    permissions = {
+        permission.codename: permission
+        for permission in Permission.objects.filter(content_type__app_label="stations")
+    }
+    groups = {}
+    for role, models in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role_group_name(role))
+        wanted = [
+            permissions[_codename(action, model)]
+            for model, actions in models.items()
+            for action in actions
+        ]
+        group.permissions.set(wanted)
+        groups[role] = group
+    return groups
+
+
+@transaction.atomic
+def staff_assign(
+    *,
+    user: User,
+    role: StaffRole,
+    stations: list[Station] | None = None,
+    region: Region | None = None,
+) -> Staff:
+    """Give ``user`` a role and a scope; they become admin staff in that role's group only."""
+    if not stations and region is None:
+        raise DomainError(
+            "A staff member needs a scope: one or more stations, or a region.",
+            field_errors={"stations": ["or a region"]},
+        )
+    if role in (StaffRole.BUREAU_ANALYST, StaffRole.BUREAU_ADMIN) and region is None:
+        raise DomainError("Bureau roles work over a region.", field_errors={"region": ["required"]})
+    groups = role_groups_ensure()
+    staff, _ = Staff.objects.update_or_create(user=user, defaults={"role": role, "region": region})
+    staff.stations.set(stations or [])
+    role_group_names = [role_group_name(other) for other in StaffRole]
+    user.groups.remove(*user.groups.filter(name__in=role_group_names))
+    user.groups.add(groups[role])
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return staff
