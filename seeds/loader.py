@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import DomainError
 from core.models import CodedTree
-from stations.models import KeyGroup, Occupation, Region
+from stations.models import CertificateKind, KeyGroup, Occupation, Region
 
 SEEDS_DIR = Path(__file__).resolve().parent
 
@@ -189,6 +189,38 @@ def load_key_groups(path: Path) -> LoadResult:
     return result
 
 
+def load_certificate_kinds(path: Path) -> LoadResult:
+    result = LoadResult(str(CertificateKind._meta.verbose_name_plural))
+    existing = {kind.code: kind for kind in CertificateKind.objects.prefetch_related("occupations")}
+    occupations = {o.code: o for o in Occupation.objects.filter(level=Occupation.Level.TRADE)}
+    for line, row in read_rows(path, ["code", "name_zh_hans", "name_en", "occupations"]):
+        where = f"{path.name} line {line}"
+        codes = row["occupations"].split()
+        unknown = [code for code in codes if code not in occupations]
+        if unknown:
+            result.problems.append(f"{where}: unknown trades {', '.join(unknown)}")
+            continue
+        kind = existing.get(row["code"])
+        created = kind is None
+        if kind is None:
+            kind = CertificateKind(code=row["code"])
+        changed = _apply(kind, {"name_zh_hans": row["name_zh_hans"], "name_en": row["name_en"]})
+        wanted = {occupations[code].pk for code in codes}
+        linked = set() if created else {o.pk for o in kind.occupations.all()}
+        if (created or changed) and not _save_validated(kind, result.problems, where):
+            continue
+        if wanted != linked:
+            kind.occupations.set(wanted)
+            changed = True
+        if created:
+            result.created += 1
+        elif changed:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
 def load_seeds(directory: Path = SEEDS_DIR) -> list[LoadResult]:
     """Load every seed file in one transaction; refuse all of them if any row is bad."""
     with transaction.atomic():
@@ -196,6 +228,7 @@ def load_seeds(directory: Path = SEEDS_DIR) -> list[LoadResult]:
             load_regions(directory / "regions.csv"),
             load_key_groups(directory / "key_groups.csv"),
             load_occupations(directory / "occupations.csv"),
+            load_certificate_kinds(directory / "certificate_kinds.csv"),
         ]
         problems = [problem for result in results for problem in result.problems]
         if problems:

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from seeds.loader import SEEDS_DIR, SeedFileError, load_seeds
-from stations.models import KeyGroup, Occupation, Region
+from stations.models import CertificateKind, KeyGroup, Occupation, Region
 from stations.selectors.taxonomies import occupations_under, region_get, regions_under
 
 pytestmark = pytest.mark.django_db
@@ -112,14 +112,15 @@ def test_occupations_form_a_tree_with_at_least_150_trades(seeded):
 
 def test_loading_twice_changes_nothing(seeded):
     counts = (Region.objects.count(), KeyGroup.objects.count(), Occupation.objects.count())
+    certificate_kinds = CertificateKind.objects.count()
     again = load_seeds()
-    assert [(r.created, r.updated) for r in again] == [(0, 0)] * 3
-    assert sum(r.unchanged for r in again) == sum(counts)
+    assert [(r.created, r.updated) for r in again] == [(0, 0)] * 4
+    assert sum(r.unchanged for r in again) == sum(counts) + certificate_kinds
     assert (Region.objects.count(), KeyGroup.objects.count(), Occupation.objects.count()) == counts
 
 
 def _copy_seeds(tmp_path: Path) -> Path:
-    for name in ("regions.csv", "key_groups.csv", "occupations.csv"):
+    for name in ("regions.csv", "key_groups.csv", "occupations.csv", "certificate_kinds.csv"):
         shutil.copy(SEEDS_DIR / name, tmp_path / name)
     return tmp_path
 
@@ -228,3 +229,11 @@ def test_postgresql_serves_the_subtree_query_from_the_path_index(seeded):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "stations_region_path" in plan, plan
+
+
+def test_certificate_kinds_name_the_trades_that_need_them(seeded):
+    electrician = Occupation.objects.get(code="6-31-01-03")
+    permit = CertificateKind.objects.get(code="electrician_permit")
+    assert electrician in permit.occupations.all()
+    health = CertificateKind.objects.get(code="health_certificate")
+    assert health.occupations.filter(name_en="Elderly carer").exists()

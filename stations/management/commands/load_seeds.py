@@ -9,7 +9,7 @@ from seeds.loader import SEEDS_DIR, SeedFileError, load_seeds
 
 
 class Command(BaseCommand):
-    help = "Load regions, key groups and occupations from the seed files (idempotent)."
+    help = "Load regions, key groups, occupations and certificate kinds from the seed files."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--directory", type=Path, default=SEEDS_DIR)
