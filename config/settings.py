@@ -223,6 +223,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
+SIMPLE_HISTORY_REVERT_DISABLED = True  # history is evidence: view it, never roll back
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Odd-job stations API",
     "DESCRIPTION": "Job seekers' mobile API, station staff API and bureau rollups.",

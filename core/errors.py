@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 
 class DomainError(Exception):
     """A request that the domain refuses; never a bug. The API answers 400 by default."""
@@ -15,6 +17,11 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field_errors = field_errors or {}
+
+    @classmethod
+    def from_validation_error(cls, error: ValidationError, *, field: str) -> DomainError:
+        """A domain error carrying a Django validation error's messages under ``field``."""
+        return cls(error.messages[0], field_errors={field: list(error.messages)})
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"detail": str(self.message), "code": self.code}

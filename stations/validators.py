@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# re.ASCII: a bare \d also matches full-width and other Unicode digits, which would be stored
+# as typed and slip past the uniqueness of phone numbers and the keyed hash of ID numbers.
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _PHONE_NOISE = re.compile(r"[\s\-()]")
 
 
@@ -42,7 +44,7 @@ def validate_mobile_phone(value: str) -> None:
 # (digits and capitals without I, O, S, V, Z), the last one a check character.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$", re.ASCII)
 
 
 def credit_code_check_character(first17: str) -> str:
@@ -73,7 +75,7 @@ def validate_credit_code(value: str) -> None:
 
 # GB 11643-1999 citizen identity number: 6-digit address code, birth date YYYYMMDD, 3-digit
 # sequence (odd for men, even for women), and a check character from ISO 7064 MOD 11-2.
-_NATIONAL_ID = re.compile(r"^\d{17}[\dX]$")
+_NATIONAL_ID = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 _NATIONAL_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _NATIONAL_ID_CHECK = "10X98765432"
 # Provinces (GB/T 2260) and the residence permits of Hong Kong, Macao and Taiwan residents.

@@ -1,0 +1,11 @@
+"""The staff web admin: one module per area, each registering its model admins."""
+
+from stations.admin import (  # noqa: F401 - imported to register
+    applications,
+    employers,
+    organisation,
+    posts,
+    reference,
+    seekers,
+    wages,
+)
