@@ -59,7 +59,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "a-long-test-password-1")
+    password = factory.django.Password("a-long-test-password-1")
     is_staff = True
 
 
