@@ -25,7 +25,8 @@ from stations.models import (
     SeekerSkill,
     WageClaim,
 )
-from stations.selectors.scope import seekers_in_scope
+from stations.selectors.eligibility import certificates_expiring
+from stations.selectors.scope import Scope, seekers_in_scope
 from stations.services.identity import REVEAL_PERMISSION, id_number_hash, personal_data_reveal
 from stations.services.seekers import (
     seeker_register,
@@ -373,3 +374,43 @@ class JobSeekerAdmin(ScopedAdmin):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/stations/merge.html", context)
+
+
+class CertificateExpiryFilter(admin.SimpleListFilter):
+    title = _("expiry")
+    parameter_name = "expiry"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("expired", _("expired")),
+            ("30", _("expires within 30 days")),
+            ("90", _("expires within 90 days")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SeekerCertificate]
+    ) -> QuerySet[SeekerCertificate]:
+        today = timezone.localdate()
+        if self.value() == "expired":
+            return queryset.filter(expires_on__lt=today)
+        if self.value() in ("30", "90"):
+            soon = certificates_expiring(within_days=int(self.value() or 0), today=today)
+            return queryset.filter(pk__in=soon.values("pk"))
+        return queryset
+
+
+def _certificates_in_scope(scope: Scope) -> QuerySet[SeekerCertificate]:
+    return SeekerCertificate.objects.filter(seeker__in=seekers_in_scope(scope))
+
+
+@admin.register(SeekerCertificate)
+class SeekerCertificateAdmin(ScopedAdmin):
+    """Staff's list of certificates about to expire: filter "expires within 30 days"."""
+
+    scope_selector = staticmethod(_certificates_in_scope)
+    list_display = ["seeker", "kind", "number", "issued_on", "expires_on"]
+    list_filter = [CertificateExpiryFilter, "kind"]
+    list_select_related = ["seeker", "kind"]
+    search_fields = ["seeker__full_name", "number"]
+    autocomplete_fields = ["seeker"]
+    ordering = ["expires_on"]
