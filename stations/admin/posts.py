@@ -10,7 +10,7 @@ from stations.admin.base import ScopedAdmin, acting_user
 from stations.models import HOLDS_OPENING, OPEN_CLAIM_STATUSES, JobPost, WageClaim
 from stations.models.posts import PostStatus
 from stations.selectors.scope import posts_in_scope
-from stations.services.posts import post_create, post_move
+from stations.services.posts import EDITABLE_POST_FIELDS, post_create, post_move, post_update
 
 
 @admin.register(JobPost)
@@ -61,8 +61,13 @@ class JobPostAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: JobPost, form: object, change: bool) -> None:
         if change:
-            obj._history_user = request.user  # type: ignore[attr-defined]
-            obj.save()
+            changes = {
+                name: getattr(obj, name)
+                for name in form.changed_data  # type: ignore[attr-defined]
+                if name in EDITABLE_POST_FIELDS
+            }
+            saved = post_update(post=obj, by=acting_user(request), **changes)
+            obj.__dict__.update(saved.__dict__)
             return
         details = {
             field.name: getattr(obj, field.name)

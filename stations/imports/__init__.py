@@ -1,0 +1,96 @@
+"""Importing seekers, employers, posts and placements from CSV or XLSX files.
+
+Importing the same file twice changes nothing (natural keys). A bad row is reported with its
+row number and reason; by default nothing of a file with bad rows is written, and
+``good_rows_only`` imports the good rows. Formats: docs/import-formats.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import IO
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from core.models import AuditLog
+from core.progress import TextStream
+from stations.imports.base import ImportReport, Problem, UnreadableFile, read_rows
+from stations.imports.records import (
+    import_employer_row,
+    import_placement_row,
+    import_post_row,
+    import_row_by_row,
+)
+from stations.imports.seekers import import_seekers
+
+KINDS = ("seekers", "employers", "posts", "placements")
+REQUIRED_COLUMNS = {
+    "seekers": ("full_name", "household", "residence_region"),
+    "employers": ("name", "kind", "region"),
+    "posts": (
+        "reference",
+        "title",
+        "occupation",
+        "wage_amount",
+        "wage_unit",
+        "starts_on",
+        "ends_on",
+        "region",
+    ),
+    "placements": ("post_reference", "agreed_wage_amount", "starts_on", "outcome"),
+}
+
+__all__ = ["KINDS", "ImportReport", "Problem", "UnreadableFile", "import_records"]
+
+
+def import_records(
+    *,
+    kind: str,
+    source: Path | IO[bytes],
+    by: User | None,
+    filename: str | None = None,
+    now: dt.datetime | None = None,
+    good_rows_only: bool = False,
+    stream: TextStream | None = None,
+) -> ImportReport:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    now = now or timezone.now()
+    rows = list(read_rows(source, filename=filename))
+    if rows:
+        missing = [c for c in REQUIRED_COLUMNS[kind] if c not in rows[0][1]]
+        if missing:
+            raise UnreadableFile(f"The file lacks the columns: {', '.join(missing)}.")
+    if kind == "seekers":
+        report = import_seekers(
+            rows,
+            by=by,
+            now=now,
+            today=timezone.localdate(now),
+            good_rows_only=good_rows_only,
+            stream=stream,
+        )
+    else:
+        importer = {
+            "employers": import_employer_row,
+            "posts": import_post_row,
+            "placements": import_placement_row,
+        }[kind]
+        report = import_row_by_row(
+            kind, rows, importer, by=by, now=now, good_rows_only=good_rows_only
+        )
+    if report.written and (report.created or report.updated):
+        AuditLog.objects.create(
+            actor=by,
+            action=AuditLog.Action.IMPORT,
+            object_type=f"stations.{kind}",
+            detail={
+                "file": filename or str(getattr(source, "name", source)),
+                "created": report.created,
+                "updated": report.updated,
+                "rejected_rows": report.rejected_rows,
+            },
+        )
+    return report

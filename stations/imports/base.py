@@ -1,0 +1,221 @@
+"""What every import shares: reading CSV or XLSX, the row-numbered report, value parsers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import models
+
+from core.errors import DomainError
+
+
+class RowError(Exception):
+    """A value of one row that cannot be imported; ``column`` names where."""
+
+    def __init__(self, message: str, *, column: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({problem.row for problem in self.problems})
+
+    def summary(self) -> str:
+        outcome = "written" if self.written else "nothing written"
+        return (
+            f"{self.kind}: {self.rows} rows, {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected_rows} rejected ({outcome})"
+        )
+
+
+class UnreadableFile(DomainError):
+    pass
+
+
+Row = dict[str, str]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        # Spreadsheets store phone numbers and years as floats.
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_rows(
+    source: Path | IO[bytes], *, filename: str | None = None
+) -> Iterator[tuple[int, Row]]:
+    """(row number as a person sees it, the row by column name) from a CSV or XLSX file.
+
+    The header is row 1, so the first record is row 2 in both formats.
+    """
+    name = (filename or getattr(source, "name", "") or str(source)).lower()
+    data = source.read_bytes() if isinstance(source, Path) else source.read()
+    if name.endswith(".xlsx"):
+        yield from _read_xlsx(data)
+    elif name.endswith(".csv"):
+        yield from _read_csv(data)
+    else:
+        raise UnreadableFile("Import a .csv (UTF-8) or an .xlsx file.")
+
+
+def _read_csv(data: bytes) -> Iterator[tuple[int, Row]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile("The CSV file is not UTF-8: save it as 'CSV UTF-8'.") from error
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for row in reader:
+        if not any((value or "").strip() for value in row.values()):
+            continue
+        yield (
+            reader.line_num,
+            {(key or "").strip(): (value or "").strip() for key, value in row.items() if key},
+        )
+
+
+def _read_xlsx(data: bytes) -> Iterator[tuple[int, Row]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise UnreadableFile(f"The XLSX file cannot be read: {error}") from error
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell(value) for value in next(rows, ())]
+    for number, values in enumerate(rows, start=2):
+        cells = [_cell(value) for value in values]
+        if not any(cells):
+            continue
+        yield number, dict(zip(header, cells, strict=False))
+    workbook.close()
+
+
+def check_columns(row: Row, required: tuple[str, ...]) -> None:
+    missing = [column for column in required if column not in row]
+    if missing:
+        raise UnreadableFile(f"The file lacks the columns: {', '.join(missing)}.")
+
+
+def required(row: Row, column: str) -> str:
+    value = row.get(column, "")
+    if not value:
+        raise RowError("is required", column=column)
+    return value
+
+
+def optional_decimal(row: Row, column: str) -> Decimal | None:
+    value = row.get(column, "")
+    if not value:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation as error:
+        raise RowError(f"{value!r} is not a number", column=column) from error
+
+
+def optional_int(row: Row, column: str, default: int | None = None) -> int | None:
+    value = row.get(column, "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise RowError(f"{value!r} is not a whole number", column=column) from error
+
+
+def optional_float(row: Row, column: str) -> float | None:
+    value = row.get(column, "")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError as error:
+        raise RowError(f"{value!r} is not a number", column=column) from error
+
+
+def optional_date(row: Row, column: str) -> dt.date | None:
+    value = row.get(column, "")
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError as error:
+        raise RowError(f"{value!r} is not a date (YYYY-MM-DD)", column=column) from error
+
+
+def optional_bool(row: Row, column: str) -> bool | None:
+    value = row.get(column, "").lower()
+    if not value:
+        return None
+    if value in {"1", "yes", "y", "true", "是"}:
+        return True
+    if value in {"0", "no", "n", "false", "否"}:
+        return False
+    raise RowError(f"{value!r} is not yes or no", column=column)
+
+
+@functools.cache
+def _choice_names(choices: type[models.Choices]) -> dict[str, str]:
+    """Every accepted spelling of each choice: its code and its label in both languages."""
+    from django.utils import translation
+
+    names: dict[str, str] = {}
+    for code, label in choices.choices:
+        names[str(code).lower()] = str(code)
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                names[str(label).lower()] = str(code)
+    return names
+
+
+def choice(row: Row, column: str, choices: type[models.Choices], default: str | None = None) -> str:
+    """A choice by its code or by its label in either language."""
+    value = row.get(column, "")
+    if not value:
+        if default is None:
+            raise RowError("is required", column=column)
+        return default
+    code = _choice_names(choices).get(value.lower())
+    if code is None:
+        codes = ", ".join(str(code) for code in choices.values)
+        raise RowError(f"{value!r} is not one of {codes}", column=column)
+    return code
