@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from stations.admin.base import ScopedAdmin, acting_user, readonly_inline
+from stations.admin.transfer import TransferMixin
 from stations.models import Application, ApplicationEvent, Placement, WagePayment
 from stations.models.placements import ApplicationStatus, EmploymentOutcome
 from stations.models.posts import WageUnit
@@ -223,7 +224,20 @@ class WagePaymentInline(admin.TabularInline):
 
 
 @admin.register(Placement)
-class PlacementAdmin(ScopedAdmin):
+class PlacementAdmin(TransferMixin, ScopedAdmin):
+    import_kind = "placements"
+    export_columns = [
+        ("seeker", lambda p: p.application.seeker.full_name),
+        ("seeker_id_number", lambda p: p.application.seeker.id_number_masked),
+        ("post_reference", lambda p: p.application.post.reference),
+        ("agreed_wage_amount", lambda p: p.agreed_wage_amount),
+        ("agreed_wage_unit", lambda p: p.agreed_wage_unit),
+        ("starts_on", lambda p: p.starts_on),
+        ("ends_on", lambda p: p.ends_on),
+        ("outcome", lambda p: p.outcome),
+        ("status", lambda p: p.application.status),
+    ]
+    actions = ["export_csv", "export_xlsx"]
     scope_selector = staticmethod(placements_in_scope)
     list_display = [
         "application",
@@ -241,3 +255,7 @@ class PlacementAdmin(ScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # placements come from recording a hire
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # An imported placement is an application and its hire.
+        return request.user.has_perm("stations.add_application")

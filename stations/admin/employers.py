@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations.admin.base import ScopedAdmin, acting_user, masked_phone
+from stations.admin.transfer import TransferMixin
 from stations.models import OPEN_CLAIM_STATUSES, Employer, WageClaim
 from stations.selectors.scope import employers_in_scope
 from stations.services.employers import employer_register, employer_update, employer_verify
@@ -85,7 +86,19 @@ class EmployerAdminForm(forms.ModelForm):
 
 
 @admin.register(Employer)
-class EmployerAdmin(ScopedAdmin):
+class EmployerAdmin(TransferMixin, ScopedAdmin):
+    import_kind = "employers"
+    export_columns = [
+        ("id", lambda e: e.pk),
+        ("name", lambda e: e.name),
+        ("credit_code", lambda e: e.credit_code or ""),
+        ("owner_id_number", lambda e: e.id_number_masked),
+        ("kind", lambda e: e.kind),
+        ("contact_name", lambda e: e.contact_name),
+        ("contact_phone", lambda e: masked_phone(e.contact_phone) if e.contact_phone else ""),
+        ("region", lambda e: e.region.code),
+        ("verified", lambda e: "yes" if e.verified_at else "no"),
+    ]
     scope_selector = staticmethod(employers_in_scope)
     form = EmployerAdminForm
     list_display = ["name", "kind", "credit_code", "region", "contact", "verified", "unpaid_wages"]
@@ -94,7 +107,7 @@ class EmployerAdmin(ScopedAdmin):
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
     readonly_fields = ["id_number_masked", "verified_at"]
-    actions = ["verify"]
+    actions = ["verify", "export_csv", "export_xlsx"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Employer]:
         open_claims = WageClaim.objects.filter(

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations.admin.base import ScopedAdmin, acting_user
+from stations.admin.transfer import TransferMixin
 from stations.models import HOLDS_OPENING, OPEN_CLAIM_STATUSES, JobPost, WageClaim
 from stations.models.posts import PostStatus
 from stations.selectors.scope import posts_in_scope
@@ -14,7 +15,22 @@ from stations.services.posts import EDITABLE_POST_FIELDS, post_create, post_move
 
 
 @admin.register(JobPost)
-class JobPostAdmin(ScopedAdmin):
+class JobPostAdmin(TransferMixin, ScopedAdmin):
+    import_kind = "posts"
+    export_columns = [
+        ("reference", lambda p: p.reference),
+        ("employer", lambda p: p.employer.name),
+        ("title", lambda p: p.title),
+        ("occupation", lambda p: p.occupation.code),
+        ("openings", lambda p: p.openings),
+        ("wage_amount", lambda p: p.wage_amount),
+        ("wage_unit", lambda p: p.wage_unit),
+        ("starts_on", lambda p: p.starts_on),
+        ("ends_on", lambda p: p.ends_on),
+        ("region", lambda p: p.region.code),
+        ("station", lambda p: p.station.code if p.station else ""),
+        ("status", lambda p: p.status),
+    ]
     scope_selector = staticmethod(posts_in_scope)
     list_display = [
         "title",
@@ -36,7 +52,7 @@ class JobPostAdmin(ScopedAdmin):
     filter_horizontal = ["required_certificates"]
     readonly_fields = ["status", "opened_at"]
     date_hierarchy = "starts_on"
-    actions = ["open_posts", "close_posts", "cancel_posts"]
+    actions = ["open_posts", "close_posts", "cancel_posts", "export_csv", "export_xlsx"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[JobPost]:
         open_claims = WageClaim.objects.filter(

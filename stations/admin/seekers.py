@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from stations.admin.base import ScopedAdmin, acting_user, masked_phone, readonly_inline
+from stations.admin.transfer import TransferMixin
 from stations.models import (
     Application,
     JobSeeker,
@@ -163,8 +164,24 @@ class SeekerWageClaimInline(admin.TabularInline):
 
 
 @admin.register(JobSeeker)
-class JobSeekerAdmin(ScopedAdmin):
+class JobSeekerAdmin(TransferMixin, ScopedAdmin):
     scope_selector = staticmethod(seekers_in_scope)
+    import_kind = "seekers"
+    export_columns = [
+        ("id", lambda s: s.pk),
+        ("full_name", lambda s: s.full_name),
+        ("id_number", lambda s: s.id_number_masked),
+        ("phone", lambda s: masked_phone(s.phone)),
+        ("household", lambda s: s.household),
+        ("residence_region", lambda s: s.residence_region.code),
+        ("employment_status", lambda s: s.employment_status),
+        ("expected_daily_wage", lambda s: s.expected_daily_wage),
+        (
+            "registering_station",
+            lambda s: s.registering_station.code if s.registering_station else "",
+        ),
+        ("verified", lambda s: "yes" if s.verified_at else "no"),
+    ]
     form = SeekerAdminForm
     list_display = [
         "full_name",
@@ -195,7 +212,7 @@ class JobSeekerAdmin(ScopedAdmin):
         SeekerApplicationInline,
         SeekerWageClaimInline,
     ]
-    actions = ["merge_two"]
+    actions = ["merge_two", "export_csv", "export_xlsx"]
 
     def get_fieldsets(self, request: HttpRequest, obj: JobSeeker | None = None) -> Any:
         identity = ["full_name", "id_number", "new_phone"]
