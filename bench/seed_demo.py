@@ -24,6 +24,13 @@ sys.path.insert(0, str(PROJECT_DIR))
 def _setup(database: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.pop("REDIS_URL", None)
+    # Production settings: DEBUG's query logging would be measured too.
+    os.environ.update(
+        DEBUG="0",
+        SECRET_KEY="bench-" + "x" * 60,
+        PERSONAL_DATA_KEYS="8bI0ILJnYDgZ5pWTpcTgQNR2Sgn7tGnpJ5J0hjQc1fI=",
+        PERSONAL_DATA_HASH_KEY="bench-hash-key",
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
 

@@ -14,9 +14,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from core.bulk import insert_rows
 from core.progress import Progress, TextStream
 from stations.imports.base import (
     ImportReport,
@@ -39,8 +39,8 @@ from stations.models import (
     Station,
 )
 from stations.models.seekers import EmploymentStatus, Household, Language
-from stations.services.identity import id_number_apply, id_number_hash
-from stations.validators import normalize_mobile_phone, parse_national_id
+from stations.services.identity import id_number_hash, id_number_store
+from stations.validators import NationalId, normalize_mobile_phone, parse_national_id
 
 BATCH = 2_000
 COLUMNS = (
@@ -98,7 +98,7 @@ class _Lookups:
 @dataclass
 class _Parsed:
     row: int
-    id_number: str | None
+    id_number: NationalId | None
     id_hash: str | None
     phone: str | None
     fields: dict[str, Any]
@@ -113,8 +113,8 @@ def _parse(number: int, row: Row, lookups: _Lookups, today: dt.date) -> _Parsed:
             parsed_id = parse_national_id(row["id_number"], today=today)
         except ValidationError as error:
             raise RowError(error.messages[0], column="id_number") from error
-        id_number = parsed_id.number
-        id_hash = id_number_hash(id_number)
+        id_number = parsed_id
+        id_hash = id_number_hash(parsed_id.number)
     phone = None
     if row.get("phone"):
         try:
@@ -291,7 +291,7 @@ def _write(
     )
     for start in range(0, len(new), BATCH):
         batch = [seeker for _, seeker in new[start : start + BATCH]]
-        bulk_create_with_history(batch, JobSeeker, batch_size=BATCH, default_user=by)
+        _insert_with_history(batch, by=by, now=now)
         if progress:
             progress.advance(len(batch))
     update_fields = [
@@ -332,19 +332,16 @@ def _write(
                 "seeker_id", "key_group_id"
             )
         )
-    new_skills: list[SeekerSkill] = []
+    # New rows as plain tuples: building 100,000 model instances would cost seconds.
+    new_skills: list[tuple[int, int, int, int]] = []
     changed_skills: list[SeekerSkill] = []
-    new_groups: list[SeekerKeyGroup] = []
+    new_groups: list[tuple[int, int, dt.date, None]] = []
     touched: set[int] = {seeker.pk for seeker in changed}
     for item, seeker in pairs:
         for trade_id, (level, years) in item.skills.items():
             held = held_skills.get((seeker.pk, trade_id))
             if held is None:
-                new_skills.append(
-                    SeekerSkill(
-                        seeker_id=seeker.pk, occupation_id=trade_id, level=level, years=years
-                    )
-                )
+                new_skills.append((seeker.pk, trade_id, level, years))
                 touched.add(seeker.pk)
             elif (held.level, held.years) != (level, years):
                 held.level, held.years = level, years
@@ -352,13 +349,19 @@ def _write(
                 touched.add(seeker.pk)
         for group_id in item.key_groups:
             if (seeker.pk, group_id) not in held_groups:
-                new_groups.append(
-                    SeekerKeyGroup(seeker_id=seeker.pk, key_group_id=group_id, started_on=today)
-                )
+                new_groups.append((seeker.pk, group_id, today, None))
                 touched.add(seeker.pk)
-    SeekerSkill.objects.bulk_create(new_skills, batch_size=BATCH)
+    insert_rows(
+        SeekerSkill,
+        ["seeker_id", "occupation_id", "level", "years"],
+        new_skills,
+    )
     SeekerSkill.objects.bulk_update(changed_skills, ["level", "years"], batch_size=BATCH)
-    SeekerKeyGroup.objects.bulk_create(new_groups, batch_size=BATCH)
+    insert_rows(
+        SeekerKeyGroup,
+        ["seeker_id", "key_group_id", "started_on", "ended_on"],
+        new_groups,
+    )
     new_ids = {seeker.pk for _, seeker in new}
     report.updated = len(touched - new_ids)
     report.unchanged = len(existing_pairs) - report.updated
@@ -367,6 +370,53 @@ def _write(
 def _identify(seeker: JobSeeker, item: _Parsed, *, now: dt.datetime, by: User | None) -> None:
     if item.id_number is None:
         return
-    id_number_apply(record=seeker, raw=item.id_number, today=timezone.localdate(now))
+    id_number_store(record=seeker, parsed=item.id_number, hashed=item.id_hash)
     if by is not None and by.is_staff:
         seeker.verified_at = now
+
+
+# Columns of a new seeker's row (the primary key comes from the database).
+_SEEKER_COLUMNS = [
+    field.attname for field in JobSeeker._meta.concrete_fields if not field.primary_key
+]
+
+
+def _insert_with_history(seekers: list[JobSeeker], *, by: User | None, now: dt.datetime) -> None:
+    """Insert new seekers and their "created" history rows, then learn their ids."""
+    for seeker in seekers:
+        seeker.created_at = seeker.updated_at = now
+    insert_rows(
+        JobSeeker,
+        _SEEKER_COLUMNS,
+        ([seeker.__dict__[column] for column in _SEEKER_COLUMNS] for seeker in seekers),
+        batch_size=BATCH,
+    )
+    # Every new seeker has an ID hash or a phone, both unique: find the ids through them.
+    by_hash = {s.id_number_hash: s for s in seekers if s.id_number_hash}
+    by_phone = {s.phone: s for s in seekers if not s.id_number_hash and s.phone}
+    if by_hash:
+        found = JobSeeker.objects.filter(id_number_hash__in=list(by_hash))
+        for pk, key in found.values_list("pk", "id_number_hash"):
+            by_hash[str(key)].pk = pk
+    if by_phone:
+        for pk, key in JobSeeker.objects.filter(phone__in=list(by_phone)).values_list(
+            "pk", "phone"
+        ):
+            by_phone[str(key)].pk = pk
+    for seeker in seekers:
+        seeker._state.adding = False
+    history_model = JobSeeker.history.model
+    tracked = [
+        field.attname
+        for field in history_model._meta.concrete_fields
+        if not field.attname.startswith("history_")
+    ]
+    insert_rows(
+        history_model,
+        [*tracked, "history_date", "history_type", "history_user_id"],
+        (
+            [*(seeker.__dict__[column] for column in tracked), now, "+", by.pk if by else None]
+            for seeker in seekers
+        ),
+        batch_size=BATCH,
+    )

@@ -10,11 +10,15 @@ from stations.models import CertificateKind, JobPost, JobSeeker, SeekerCertifica
 
 
 def valid_certificates(*, seeker: JobSeeker, on: dt.date) -> QuerySet[SeekerCertificate]:
-    return seeker.certificates.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+    """The certificates ``seeker`` holds on ``on``: issued by then and not yet expired."""
+    return seeker.certificates.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=on),
+        Q(issued_on__isnull=True) | Q(issued_on__lte=on),
+    )
 
 
 def missing_certificates(*, seeker: JobSeeker, post: JobPost, on: dt.date) -> list[CertificateKind]:
-    """The certificates ``post`` requires that ``seeker`` lacks or holds expired on ``on``."""
+    """The certificates ``post`` requires that ``seeker`` does not hold valid on ``on``."""
     held = valid_certificates(seeker=seeker, on=on).values_list("kind_id", flat=True)
     return list(post.required_certificates.exclude(pk__in=held).order_by("code"))
 

@@ -84,8 +84,11 @@ def seekers_in_scope(scope: Scope) -> QuerySet[JobSeeker]:
         return seekers.none()
     if scope.everything:
         return seekers
+    # As at a station, so over a region: whoever applied to a post in scope is in scope, or
+    # staff would see an application without its seeker.
     applied_here = Application.objects.filter(
-        seeker=OuterRef("pk"), post__station_id__in=scope.station_ids
+        Q(post__station_id__in=scope.station_ids) | _region_q(scope, "post__region__path"),
+        seeker=OuterRef("pk"),
     )
     return seekers.filter(
         Q(registering_station_id__in=scope.station_ids)
@@ -109,7 +112,10 @@ def employers_in_scope(scope: Scope) -> QuerySet[Employer]:
         return employers
     if scope.empty:
         return employers.none()
-    posting_here = JobPost.objects.filter(employer=OuterRef("pk"), station_id__in=scope.station_ids)
+    posting_here = JobPost.objects.filter(
+        Q(station_id__in=scope.station_ids) | _region_q(scope, "region__path"),
+        employer=OuterRef("pk"),
+    )
     return employers.filter(
         Q(registering_station_id__in=scope.station_ids)
         | Exists(posting_here)

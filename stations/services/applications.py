@@ -105,6 +105,9 @@ def application_create(
     note: str = "",
 ) -> Application:
     """A seeker applies, or staff refer them; only to an open post."""
+    # The caller's copy of the post may be stale (filled or closed meanwhile): read its status
+    # under the post's lock, first in the same order as the hiring services.
+    post = JobPost.objects.select_for_update().get(pk=post.pk)
     if post.status != PostStatus.OPEN:
         raise Conflict(f"The post is {post.get_status_display()}: it takes no applications.")
     if seeker.merged_into_id is not None:
@@ -179,13 +182,16 @@ def application_move(
 
 
 def _overlapping_placement_exists(seeker: JobSeeker, terms: PlacementTerms) -> bool:
-    ends_on = terms.ends_on or terms.starts_on
-    return Placement.objects.filter(
-        Q(ends_on__isnull=True, starts_on__lte=ends_on)
-        | Q(ends_on__gte=terms.starts_on, starts_on__lte=ends_on),
+    # Two spans overlap when each starts before the other ends; a placement without an end
+    # runs on indefinitely, the new one as much as the existing ones.
+    overlapping = Placement.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=terms.starts_on),
         application__seeker=seeker,
         application__status__in=[AppStatus.HIRED, AppStatus.STARTED],
-    ).exists()
+    )
+    if terms.ends_on is not None:
+        overlapping = overlapping.filter(starts_on__lte=terms.ends_on)
+    return overlapping.exists()
 
 
 @transaction.atomic
@@ -198,6 +204,11 @@ def application_hire(
     note: str = "",
 ) -> Placement:
     """Hire the applicant: never beyond the post's openings, even under concurrent hires."""
+    if terms.ends_on is not None and terms.ends_on < terms.starts_on:
+        raise DomainError(
+            "The work cannot end before it starts.",
+            field_errors={"ends_on": ["must be on or after the start date"]},
+        )
     post, application = _locked_post_and_application(application)
     seeker = JobSeeker.objects.select_for_update().get(pk=application.seeker_id)
     if post.status != PostStatus.OPEN:

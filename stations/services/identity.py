@@ -12,7 +12,7 @@ from core import crypto
 from core.errors import DomainError
 from core.models import AuditLog
 from stations.models import Employer, JobSeeker
-from stations.validators import mask_phone, parse_national_id
+from stations.validators import NationalId, mask_phone, parse_national_id
 
 ID_NUMBER_HASH_PURPOSE = "national-id"
 REVEAL_PERMISSION = "stations.reveal_personal_data"
@@ -38,8 +38,15 @@ def id_number_apply(*, record: JobSeeker | Employer, raw: str, today: date) -> N
         raise InvalidIdNumber(
             error.messages[0], field_errors={"id_number": error.messages}
         ) from error
+    id_number_store(record=record, parsed=parsed)
+
+
+def id_number_store(
+    *, record: JobSeeker | Employer, parsed: NationalId, hashed: str | None = None
+) -> None:
+    """Store a validated number (``hashed``: its keyed hash, when the caller has it)."""
     record.id_number_encrypted = crypto.encrypt(parsed.number)
-    record.id_number_hash = id_number_hash(parsed.number)
+    record.id_number_hash = hashed or id_number_hash(parsed.number)
     record.id_number_masked = parsed.masked
     if isinstance(record, JobSeeker):
         record.birth_date = parsed.birth_date

@@ -101,6 +101,9 @@ def _locked(post: JobPost) -> JobPost:
 def post_open(*, post: JobPost, by: User | None, now: dt.datetime) -> JobPost:
     """Open a draft or closed post (or reopen a filled one when an opening is free again)."""
     post = _locked(post)
+    # The move first: an open post is not opened again, and an expired or cancelled one
+    # never reopens, whatever its dates and employer.
+    check_transition(POST_TRANSITIONS, post.status, PostStatus.OPEN, what="post")
     if post.employer.verified_at is None:
         raise EmployerNotVerified(
             f"{post.employer.name} is not verified yet: its posts open once staff verify it."
@@ -110,8 +113,6 @@ def post_open(*, post: JobPost, by: User | None, now: dt.datetime) -> JobPost:
     target = PostStatus.OPEN
     if opening_holders_count(post) >= post.openings:
         target = PostStatus.FILLED
-    if target != post.status:
-        check_transition(POST_TRANSITIONS, post.status, PostStatus.OPEN, what="post")
     post.status = target
     post.opened_at = post.opened_at or now
     if post.expires_at is None or post.expires_at < now:
@@ -151,3 +152,41 @@ def posts_expire(*, now: dt.datetime) -> int:
                 _save(post, None, ["status"])
                 expired += 1
     return expired
+
+
+# Fields of a post that change through an edit; the status moves only through post_move.
+EDITABLE_POST_FIELDS = frozenset(
+    field.name
+    for field in JobPost._meta.concrete_fields
+    if field.name not in {"id", "reference", "status", "opened_at", "created_at", "updated_at"}
+)
+
+
+@transaction.atomic
+def post_update(*, post: JobPost, by: User | None, **changes: object) -> JobPost:
+    """Change a post's details (title, wage, dates, openings, place...), with its history."""
+    unknown = set(changes) - EDITABLE_POST_FIELDS
+    if unknown:
+        raise TypeError(f"Not editable here: {sorted(unknown)}")
+    post = JobPost.objects.select_for_update().get(pk=post.pk)
+    for field, value in changes.items():
+        setattr(post, field, value)
+    if post.ends_on < post.starts_on:
+        raise DomainError(
+            "A post cannot end before it starts.",
+            field_errors={"ends_on": ["must be on or after the start date"]},
+        )
+    holders = opening_holders_count(post)
+    if post.openings < holders:
+        raise Conflict(
+            "More people are hired than the new number of openings.",
+            field_errors={"openings": ["fewer than the people hired"]},
+        )
+    # A change of openings may fill an open post or reopen a filled one.
+    if post.status == PostStatus.OPEN and holders >= post.openings:
+        post.status = PostStatus.FILLED
+    elif post.status == PostStatus.FILLED and holders < post.openings:
+        post.status = PostStatus.OPEN
+    post._history_user = by  # type: ignore[attr-defined]
+    post.save()
+    return post

@@ -158,6 +158,8 @@ def seeker_update(
     if unknown:
         raise TypeError(f"Unknown seeker fields: {sorted(unknown)}")
     seeker = JobSeeker.objects.select_for_update().get(pk=seeker.pk)
+    if seeker.merged_into_id is not None:
+        raise DomainError("This seeker's record was merged into another; use that one.")
     for field, value in changes.items():
         setattr(seeker, field, value)
     if phone is not None:
@@ -170,8 +172,10 @@ def seeker_update(
             )
         if not seeker.id_number_hash:
             id_number_apply(record=seeker, raw=id_number, today=timezone.localdate(now))
-            if by is not None and by.is_staff:
-                seeker.verified_at = now
+        # Staff typing the number from the card verifies the real name, also when the seeker
+        # had entered the same number in the app before.
+        if by is not None and by.is_staff and seeker.verified_at is None:
+            seeker.verified_at = now
     _save_checked(seeker, by)
     return seeker
 
@@ -247,7 +251,9 @@ def seekers_merge(
     # Lock both, lower id first, so two merges of the same pair cannot deadlock.
     locked = {
         seeker.pk: seeker
-        for seeker in JobSeeker.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])
+        for seeker in JobSeeker.objects.select_for_update()
+        .filter(pk__in=[keep.pk, duplicate.pk])
+        .order_by("pk")
     }
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
     if keep.merged_into_id or duplicate.merged_into_id:
@@ -312,9 +318,11 @@ def seekers_merge(
         if mine_certificate.expires_on is not None and (
             certificate.expires_on is None or certificate.expires_on > mine_certificate.expires_on
         ):
+            # The later certificate wins whole: its number and issue date go with its expiry.
             mine_certificate.expires_on = certificate.expires_on
             mine_certificate.number = certificate.number or mine_certificate.number
-            mine_certificate.save(update_fields=["expires_on", "number"])
+            mine_certificate.issued_on = certificate.issued_on or mine_certificate.issued_on
+            mine_certificate.save(update_fields=["expires_on", "number", "issued_on"])
         certificate.delete()
 
     # Unique identifiers move after they leave the duplicate.

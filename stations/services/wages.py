@@ -52,6 +52,8 @@ def wage_claim_file(
     """A worker's (or staff's, for them) claim of unpaid wages; the employer is flagged on its
     posts while the claim is open."""
     _positive(amount_claimed, "amount_claimed")
+    if seeker.merged_into_id is not None:
+        raise DomainError("This seeker's record was merged into another; use that one.")
     if placement is not None and (
         placement.application.seeker_id != seeker.pk
         or placement.application.post.employer_id != employer.pk

@@ -99,6 +99,8 @@ def test_imported_seekers_are_stored_like_registered_ones(seeded):
     }
     skills = dict(seeker.skill_rows.values_list("occupation__code", "level"))
     assert skills == {"4-10-01-04": 4, "4-10-01-05": 0}
+    created = seeker.history.get()
+    assert (created.history_type, created.full_name, created.phone) == ("+", "孙丽", row["phone"])
 
 
 def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(seeded, tmp_path):
