@@ -14,8 +14,8 @@ from core.errors import Conflict, DomainError
 from core.models import AuditLog
 from stations.models import (
     Application,
-    ApplicationEvent,
     CertificateKind,
+    JobPost,
     JobSeeker,
     KeyGroup,
     Occupation,
@@ -27,6 +27,7 @@ from stations.models import (
     WageClaim,
 )
 from stations.models.placements import ApplicationStatus
+from stations.services.applications import APPLICATION_TRANSITIONS, application_move
 from stations.services.identity import id_number_apply, id_number_hash
 from stations.validators import normalize_mobile_phone
 
@@ -216,6 +217,19 @@ def seeker_certificate_set(
     return certificate
 
 
+# How far an application got: the less advanced of two is the one withdrawn in a merge.
+_PROGRESS = {
+    ApplicationStatus.APPLIED: 0,
+    ApplicationStatus.REFERRED: 0,
+    ApplicationStatus.CONTACTED: 1,
+    ApplicationStatus.INTERVIEWED: 2,
+    ApplicationStatus.HIRED: 3,
+    ApplicationStatus.NO_SHOW: 3,
+    ApplicationStatus.STARTED: 4,
+    ApplicationStatus.COMPLETED: 5,
+}
+
+
 def _better_level(a: int, b: int) -> int:
     """Qualification levels run from 5 (beginner) to 1 (senior technician); 0 is none."""
     certified = [level for level in (a, b) if level]
@@ -248,7 +262,15 @@ def seekers_merge(
     certificates and claims move over; the duplicate stays, marked merged, with its history."""
     if keep.pk == duplicate.pk:
         raise DomainError("A record cannot be merged into itself.")
-    # Lock both, lower id first, so two merges of the same pair cannot deadlock.
+    # Lock order as in hiring (post, then application, then seeker): first the posts both
+    # records have live applications for, then both seekers, lower id first.
+    not_live = [ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED]
+    post_ids = (
+        Application.objects.filter(seeker_id__in=[keep.pk, duplicate.pk])
+        .exclude(status__in=not_live)
+        .values_list("post_id", flat=True)
+    )
+    list(JobPost.objects.select_for_update().filter(pk__in=list(post_ids)).order_by("pk"))
     locked = {
         seeker.pk: seeker
         for seeker in JobSeeker.objects.select_for_update()
@@ -265,26 +287,34 @@ def seekers_merge(
     ):
         raise DomainError("These records hold different ID numbers: they are two people.")
 
-    live_posts = set(
-        keep.applications.exclude(
-            status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED]
-        ).values_list("post_id", flat=True)
-    )
-    for application in duplicate.applications.filter(post_id__in=live_posts).exclude(
-        status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED]
+    # One person may hold one live application per post: where both records applied to the
+    # same post, the less advanced application is withdrawn through the legal moves. Two
+    # hires cannot be folded into one: staff settle one of them before merging.
+    kept_live = {a.post_id: a for a in keep.applications.exclude(status__in=not_live)}
+    for theirs in duplicate.applications.filter(post_id__in=list(kept_live)).exclude(
+        status__in=not_live
     ):
-        # The kept record's candidacy for the same post stands; this one closes.
-        ApplicationEvent.objects.create(
-            application=application,
-            from_status=application.status,
-            to_status=ApplicationStatus.WITHDRAWN,
-            at=now,
-            actor=by,
+        closing = min(
+            # On a tie the duplicate's application is the one withdrawn.
+            theirs,
+            kept_live[theirs.post_id],
+            key=lambda a: _PROGRESS[ApplicationStatus(a.status)],
+        )
+        if (
+            ApplicationStatus.WITHDRAWN
+            not in APPLICATION_TRANSITIONS[ApplicationStatus(closing.status)]
+        ):
+            raise Conflict(
+                f"Both records are {closing.get_status_display()} for post "
+                f"{theirs.post_id}: settle one of them before merging."
+            )
+        application_move(
+            application=closing,
+            to=ApplicationStatus.WITHDRAWN,
+            by=by,
+            now=now,
             note=f"merged into seeker #{keep.pk}",
         )
-        application.status = ApplicationStatus.WITHDRAWN
-        application.status_changed_at = now
-        application.save(update_fields=["status", "status_changed_at", "updated_at"])
     Application.objects.filter(seeker=duplicate).update(seeker=keep)
     WageClaim.objects.filter(seeker=duplicate).update(seeker=keep)
 
@@ -333,7 +363,10 @@ def seekers_merge(
         else {}
     )
     duplicate.phone = None
+    # The number lives on in the kept record only: the merged one can no longer reveal it.
     duplicate.id_number_hash = None
+    duplicate.id_number_encrypted = ""
+    duplicate.id_number_masked = ""
     duplicate.merged_into = keep
     duplicate._history_user = by  # type: ignore[attr-defined]
     duplicate.save()

@@ -439,6 +439,7 @@ def test_merging_moves_the_id_number_when_the_kept_record_has_none(clerk):
     number = national_id(born=dt.date(1966, 6, 6), male=False)
     keep = _register(by=None, phone="13931000001")
     duplicate = _register(by=clerk, id_number=number)
+    masked = duplicate.id_number_masked
 
     seekers_merge(keep=keep, duplicate=duplicate, by=clerk, now=NOW)
 
@@ -446,7 +447,9 @@ def test_merging_moves_the_id_number_when_the_kept_record_has_none(clerk):
     duplicate.refresh_from_db()
     assert keep.id_number_hash == id_number_hash(number)
     assert crypto.decrypt(keep.id_number_encrypted) == number
-    assert keep.id_number_masked == duplicate.id_number_masked
+    assert keep.id_number_masked == masked
+    # The merged record keeps no trace of the number that could be revealed.
+    assert (duplicate.id_number_encrypted, duplicate.id_number_masked) == ("", "")
     assert (keep.birth_date, keep.sex) == (dt.date(1966, 6, 6), Sex.FEMALE)
     assert keep.verified_at == NOW
     assert keep.phone == "13931000001"
