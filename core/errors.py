@@ -23,6 +23,13 @@ class DomainError(Exception):
         """A domain error carrying a Django validation error's messages under ``field``."""
         return cls(error.messages[0], field_errors={field: list(error.messages)})
 
+    @classmethod
+    def from_validation_errors(cls, error: ValidationError, message: str) -> DomainError:
+        """A domain error carrying every field's messages of a model's ``full_clean``."""
+        if hasattr(error, "error_dict"):
+            return cls(message, field_errors=error.message_dict)
+        return cls(message, field_errors={"non_field_errors": list(error.messages)})
+
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"detail": str(self.message), "code": self.code}
         if self.field_errors:

@@ -18,7 +18,9 @@ def check_transition(
     """Refuse ``current`` → ``target`` unless ``table`` allows it."""
     allowed = table.get(current, ())  # type: ignore[call-overload]
     if target not in allowed:
-        current_label = target.__class__(current).label if current else "-"
+        choices = next(iter(table)).__class__
+        target = choices(target)
+        current_label = choices(current).label if current else "-"
         raise IllegalTransition(
             f"A {what} that is {current_label} cannot become {target.label}.",
             field_errors={"status": [f"{current} → {target.value} is not allowed"]},

@@ -71,11 +71,11 @@ class Application(TimeStampedModel):
         constraints = [
             choices_constraint("status", ApplicationStatus, name="application_status_valid"),
             choices_constraint("source", ApplicationSource, name="application_source_valid"),
-            # One live candidacy per seeker and post; after a withdrawal or rejection the
-            # seeker may apply again.
+            # One live candidacy per seeker and post; once it has ended (done, no-show,
+            # withdrawn, rejected) the seeker may apply again.
             models.UniqueConstraint(
                 fields=["post", "seeker"],
-                condition=~models.Q(status__in=["withdrawn", "rejected"]),
+                condition=~models.Q(status__in=["completed", "no_show", "withdrawn", "rejected"]),
                 name="application_one_live_per_post",
             ),
         ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -232,7 +233,12 @@ def application_hire(
         outcome=terms.outcome,
         written_agreement=terms.written_agreement,
     )
-    placement.full_clean(exclude=["application"], validate_constraints=False)
+    try:
+        placement.full_clean(exclude=["application"], validate_constraints=False)
+    except ValidationError as error:
+        raise DomainError.from_validation_errors(
+            error, "The hire's terms are not valid."
+        ) from error
     placement._history_user = by  # type: ignore[attr-defined]
     placement.save()
     if holders + 1 >= post.openings:

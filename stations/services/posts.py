@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -82,7 +83,10 @@ def post_create(
         status=PostStatus.DRAFT,
         **details,
     )
-    post.full_clean(validate_constraints=False, exclude=["reference"])
+    try:
+        post.full_clean(validate_constraints=False, exclude=["reference"])
+    except ValidationError as error:
+        raise DomainError.from_validation_errors(error, "The post is not valid.") from error
     if JobPost.objects.filter(reference=reference).exists():
         raise Conflict(
             f"A post with the reference {reference} exists already.",

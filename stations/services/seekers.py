@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.errors import Conflict, DomainError
 from core.models import AuditLog
 from stations.models import (
+    CLOSED_STATUSES,
     Application,
     CertificateKind,
     JobPost,
@@ -181,12 +182,23 @@ def seeker_update(
     return seeker
 
 
+def _validated(row: Any, message: str) -> Any:
+    try:
+        row.full_clean(validate_unique=False)
+    except ValidationError as error:
+        raise DomainError.from_validation_errors(error, message) from error
+    return row
+
+
 def seeker_key_group_add(
     *, seeker: JobSeeker, key_group: KeyGroup, started_on: dt.date, ended_on: dt.date | None = None
 ) -> SeekerKeyGroup:
-    span, _ = SeekerKeyGroup.objects.get_or_create(
-        seeker=seeker, key_group=key_group, started_on=started_on, defaults={"ended_on": ended_on}
-    )
+    """Add a membership, or set the end of the one that started that day."""
+    span = SeekerKeyGroup.objects.filter(
+        seeker=seeker, key_group=key_group, started_on=started_on
+    ).first() or SeekerKeyGroup(seeker=seeker, key_group=key_group, started_on=started_on)
+    span.ended_on = ended_on
+    _validated(span, "The key group membership is not valid.").save()
     return span
 
 
@@ -195,9 +207,11 @@ def seeker_skill_set(
 ) -> SeekerSkill:
     if occupation.level != Occupation.Level.TRADE:
         raise DomainError("A skill is a trade, not a group of occupations.")
-    skill, _ = SeekerSkill.objects.update_or_create(
-        seeker=seeker, occupation=occupation, defaults={"level": level, "years": years}
+    skill = SeekerSkill.objects.filter(seeker=seeker, occupation=occupation).first() or SeekerSkill(
+        seeker=seeker, occupation=occupation
     )
+    skill.level, skill.years = level, years
+    _validated(skill, "The skill is not valid.").save()
     return skill
 
 
@@ -209,11 +223,15 @@ def seeker_certificate_set(
     issued_on: dt.date | None = None,
     number: str = "",
 ) -> SeekerCertificate:
-    certificate, _ = SeekerCertificate.objects.update_or_create(
-        seeker=seeker,
-        kind=kind,
-        defaults={"expires_on": expires_on, "issued_on": issued_on, "number": number},
+    certificate = SeekerCertificate.objects.filter(
+        seeker=seeker, kind=kind
+    ).first() or SeekerCertificate(seeker=seeker, kind=kind)
+    certificate.expires_on, certificate.issued_on, certificate.number = (
+        expires_on,
+        issued_on,
+        number,
     )
+    _validated(certificate, "The certificate is not valid.").save()
     return certificate
 
 
@@ -264,7 +282,7 @@ def seekers_merge(
         raise DomainError("A record cannot be merged into itself.")
     # Lock order as in hiring (post, then application, then seeker): first the posts both
     # records have live applications for, then both seekers, lower id first.
-    not_live = [ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED]
+    not_live = list(CLOSED_STATUSES)
     post_ids = (
         Application.objects.filter(seeker_id__in=[keep.pk, duplicate.pk])
         .exclude(status__in=not_live)

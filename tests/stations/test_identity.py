@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from cryptography.fernet import Fernet
@@ -330,3 +331,18 @@ def test_no_value_is_revealed_when_the_audit_entry_cannot_be_written(clerk, monk
 
     with pytest.raises(RuntimeError, match="audit log unavailable"):
         personal_data_reveal(record=seeker, field="id_number", by=revealer)
+
+
+def test_the_rotation_command_moves_every_id_number_to_the_new_key(settings):
+    from django.core.management import call_command
+
+    old_key = settings.PERSONAL_DATA_KEYS[0]
+    numbers = [national_id() for _ in range(3)]
+    for number in numbers:
+        _registered(number, by=None)
+    new_key = Fernet.generate_key().decode()
+    settings.PERSONAL_DATA_KEYS = [new_key, old_key]
+    call_command("rotate_personal_data_key", stdout=StringIO())
+    settings.PERSONAL_DATA_KEYS = [new_key]  # the old key is gone now
+    stored = JobSeeker.objects.order_by("pk").values_list("id_number_encrypted", flat=True)
+    assert sorted(crypto.decrypt(token) for token in stored) == sorted(numbers)
