@@ -19,8 +19,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for model in (JobSeeker, Employer):
-            holders = model.objects.exclude(id_number_encrypted="").order_by("pk")
+        models: tuple[type[JobSeeker] | type[Employer], ...] = (JobSeeker, Employer)
+        for model in models:
+            holders = model._default_manager.exclude(id_number_encrypted="").order_by("pk")
             total = holders.count()
             last_pk = 0
             with Progress(
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                             record.id_number_encrypted = crypto.reencrypt(
                                 record.id_number_encrypted
                             )
-                        model.objects.bulk_update(batch, ["id_number_encrypted"])
+                        model._default_manager.bulk_update(batch, ["id_number_encrypted"])  # type: ignore[arg-type]
                     last_pk = batch[-1].pk
                     progress.advance(len(batch))
         self.stdout.write("Every ID number is now encrypted under the first key.")
