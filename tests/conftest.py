@@ -105,3 +105,13 @@ def _stray_database_sessions_ended(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Tests read messages in English; those about the Chinese interface say so themselves
+    (``translation.override("zh-hans")``, or a URL without the /en/ prefix)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
