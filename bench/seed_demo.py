@@ -62,7 +62,7 @@ def bulk(seekers: int) -> float:
 
 
 def naive(seekers: int) -> float:
-    from stations import demo
+    from stations.demo import city as demo
     from stations.models import Region
 
     city = Region.objects.get(code="620100")
@@ -72,14 +72,19 @@ def naive(seekers: int) -> float:
     for index in range(seekers):
         rng = demo._stream(2, city, "seeker", index)
         phone = demo.demo_phone(city=city, seed=2, index=index)
-        seeker, skills, memberships = demo._generate_seeker(rng, plan, phone, today)
+        seeker, skills, memberships, certificates = demo._generate_seeker(
+            rng,
+            plan,
+            phone,
+            today,
+            lambda county, male, index=index: demo.demo_national_id(
+                county=county, city=city, seed=2, index=index, male=male
+            ),
+        )
         seeker.save()
-        for skill in skills:
-            skill.seeker = seeker
-            skill.save()
-        for membership in memberships:
-            membership.seeker = seeker
-            membership.save()
+        for row in (*skills, *memberships, *certificates):
+            row.seeker = seeker  # type: ignore[union-attr]
+            row.save()
     return time.perf_counter() - started
 
 

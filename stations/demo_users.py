@@ -14,24 +14,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import User
 from django.db import transaction
 
-STATION_STAFF_GROUP = "Station staff"
+from core.errors import DomainError
+from stations.models import Station
+from stations.models.organisation import StaffRole
+from stations.services.staff import staff_assign
 
-# What a counter clerk does in the admin until the stations issue brings scoped roles.
-STATION_STAFF_PERMISSIONS = {
-    "stations": {
-        "region": ["view"],
-        "keygroup": ["view"],
-        "occupation": ["view"],
-        "jobseeker": ["view", "add", "change"],
-        "seekerskill": ["view", "add", "change", "delete"],
-        "seekerkeygroup": ["view", "add", "change", "delete"],
-        "employer": ["view", "add", "change"],
-        "jobpost": ["view", "add", "change"],
-    }
-}
+# The demo's counter clerk works at the first station of Chengguan district, Lanzhou.
+DEMO_STATION_CODE = "demo-620102-1"
 
 
 @dataclass(frozen=True)
@@ -45,21 +37,7 @@ def credentials_path() -> Path:
     return Path(settings.VAR_DIR) / "demo-credentials.json"
 
 
-def station_staff_group_ensure() -> Group:
-    group, _ = Group.objects.get_or_create(name=STATION_STAFF_GROUP)
-    wanted = [
-        Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
-        for app_label, models in STATION_STAFF_PERMISSIONS.items()
-        for model, actions in models.items()
-        for action in actions
-    ]
-    group.permissions.add(*wanted)
-    return group
-
-
-def _user_ensure(
-    *, username: str, password: str | None, superuser: bool, group: Group | None
-) -> tuple[AbstractUser, str]:
+def _user_ensure(*, username: str, password: str | None, superuser: bool) -> tuple[User, str]:
     """The user, created or reset to ``password`` (a new random one when None)."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(username=username)
@@ -70,8 +48,6 @@ def _user_ensure(
     user.is_superuser = superuser
     user.is_active = True
     user.save()
-    if group is not None:
-        user.groups.add(group)
     return user, password
 
 
@@ -79,18 +55,23 @@ def _user_ensure(
 def demo_users_ensure() -> list[DemoCredentials]:
     path = credentials_path()
     saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    group = station_staff_group_ensure()
-    accounts = [("superuser", "admin", True, None), ("station staff", "staff", False, group)]
+    station = Station.objects.filter(code=DEMO_STATION_CODE).first()
+    if station is None:
+        raise DomainError(f"No station {DEMO_STATION_CODE}: run seed_demo --city 620100 first.")
     credentials = []
-    for role, username, superuser, user_group in accounts:
-        _, password = _user_ensure(
-            username=username,
-            password=saved.get(username),
-            superuser=superuser,
-            group=user_group,
+    for role, username, superuser in (
+        ("superuser", "admin", True),
+        ("station staff", "staff", False),
+    ):
+        user, password = _user_ensure(
+            username=username, password=saved.get(username), superuser=superuser
         )
+        if not superuser:
+            staff_assign(user=user, role=StaffRole.STATION_STAFF, stations=[station])
         saved[username] = password
-        credentials.append(DemoCredentials(role, username, password))
+        credentials.append(
+            DemoCredentials(f"{role} ({station})" if not superuser else role, username, password)
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     # Created readable by the owner only: it holds passwords.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -68,7 +69,10 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         in_scope = type(self).scope_selector(request_scope(request))
-        return super().get_queryset(request).filter(pk__in=in_scope.values("pk"))
+        rows = super().get_queryset(request).filter(pk__in=in_scope.values("pk"))
+        # Newest first unless the admin says otherwise; pages (and the autocomplete's) need
+        # a stable order.
+        return rows if rows.ordered else rows.order_by("-pk")
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         selector = _SCOPED_CHOICES.get(db_field.related_model._meta.label_lower)
@@ -94,7 +98,11 @@ class ScopedAdmin(SimpleHistoryAdmin):
             try:
                 service(obj)
             except DomainError as error:
-                self.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(object)s: %(message)s") % {"object": obj, "message": error.message},
+                    messages.ERROR,
+                )
             else:
                 done += 1
         if done:

@@ -267,8 +267,8 @@ class JobSeekerAdmin(TransferMixin, ScopedAdmin):
     @admin.display(description=_("identity"))
     def identity(self, seeker: JobSeeker) -> str:
         parts = [
-            f"{_('ID number')}: {seeker.id_number_masked or '-'}",
-            f"{_('mobile phone')}: {masked_phone(seeker.phone)}",
+            _("ID number: %(id_number)s") % {"id_number": seeker.id_number_masked or "-"},
+            _("mobile phone: %(phone)s") % {"phone": masked_phone(seeker.phone)},
         ]
         text = " · ".join(parts)
         if getattr(seeker, "_may_reveal", False):

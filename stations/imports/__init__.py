@@ -13,6 +13,7 @@ from typing import IO
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.models import AuditLog
 from core.progress import TextStream
@@ -62,7 +63,9 @@ def import_records(
     if rows:
         missing = [c for c in REQUIRED_COLUMNS[kind] if c not in rows[0][1]]
         if missing:
-            raise UnreadableFile(f"The file lacks the columns: {', '.join(missing)}.")
+            raise UnreadableFile(
+                _("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+            )
     if kind == "seekers":
         report = import_seekers(
             rows,

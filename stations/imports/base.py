@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 
@@ -33,8 +35,22 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            return _("row %(row)s, column %(column)s: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+
+# What each kind of import is called in its report (the kinds themselves are API keys).
+KIND_NAMES = {
+    "seekers": gettext_lazy("seekers"),
+    "employers": gettext_lazy("employers"),
+    "posts": gettext_lazy("posts"),
+    "placements": gettext_lazy("placements"),
+}
 
 
 @dataclass
@@ -52,11 +68,19 @@ class ImportReport:
         return len({problem.row for problem in self.problems})
 
     def summary(self) -> str:
-        outcome = "written" if self.written else "nothing written"
-        return (
-            f"{self.kind}: {self.rows} rows, {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.rejected_rows} rejected ({outcome})"
-        )
+        outcome = _("written") if self.written else _("nothing written")
+        return _(
+            "%(kind)s: %(rows)d rows, %(created)d created, %(updated)d updated, "
+            "%(unchanged)d unchanged, %(rejected)d rejected (%(outcome)s)"
+        ) % {
+            "kind": KIND_NAMES.get(self.kind, self.kind),
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected_rows,
+            "outcome": outcome,
+        }
 
 
 class UnreadableFile(DomainError):
@@ -93,14 +117,14 @@ def read_rows(
     elif name.endswith(".csv"):
         yield from _read_csv(data)
     else:
-        raise UnreadableFile("Import a .csv (UTF-8) or an .xlsx file.")
+        raise UnreadableFile(_("Import a .csv (UTF-8) or an .xlsx file."))
 
 
 def _read_csv(data: bytes) -> Iterator[tuple[int, Row]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UnreadableFile("The CSV file is not UTF-8: save it as 'CSV UTF-8'.") from error
+        raise UnreadableFile(_("The CSV file is not UTF-8: save it as 'CSV UTF-8'.")) from error
     reader = csv.DictReader(io.StringIO(text, newline=""))
     for row in reader:
         if not any((value or "").strip() for value in row.values()):
@@ -117,7 +141,9 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, Row]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise UnreadableFile(f"The XLSX file cannot be read: {error}") from error
+        raise UnreadableFile(
+            _("The XLSX file cannot be read: %(error)s") % {"error": error}
+        ) from error
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [_cell(value) for value in next(rows, ())]
@@ -132,13 +158,15 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, Row]]:
 def check_columns(row: Row, required: tuple[str, ...]) -> None:
     missing = [column for column in required if column not in row]
     if missing:
-        raise UnreadableFile(f"The file lacks the columns: {', '.join(missing)}.")
+        raise UnreadableFile(
+            _("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+        )
 
 
 def required(row: Row, column: str) -> str:
     value = row.get(column, "")
     if not value:
-        raise RowError("is required", column=column)
+        raise RowError(_("is required"), column=column)
     return value
 
 
@@ -149,7 +177,9 @@ def optional_decimal(row: Row, column: str) -> Decimal | None:
     try:
         return Decimal(value)
     except InvalidOperation as error:
-        raise RowError(f"{value!r} is not a number", column=column) from error
+        raise RowError(
+            _("%(value)s is not a number") % {"value": repr(value)}, column=column
+        ) from error
 
 
 def optional_int(row: Row, column: str, default: int | None = None) -> int | None:
@@ -159,7 +189,9 @@ def optional_int(row: Row, column: str, default: int | None = None) -> int | Non
     try:
         return int(value)
     except ValueError as error:
-        raise RowError(f"{value!r} is not a whole number", column=column) from error
+        raise RowError(
+            _("%(value)s is not a whole number") % {"value": repr(value)}, column=column
+        ) from error
 
 
 def optional_float(row: Row, column: str) -> float | None:
@@ -169,7 +201,9 @@ def optional_float(row: Row, column: str) -> float | None:
     try:
         return float(value)
     except ValueError as error:
-        raise RowError(f"{value!r} is not a number", column=column) from error
+        raise RowError(
+            _("%(value)s is not a number") % {"value": repr(value)}, column=column
+        ) from error
 
 
 def optional_date(row: Row, column: str) -> dt.date | None:
@@ -179,7 +213,9 @@ def optional_date(row: Row, column: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value[:10])
     except ValueError as error:
-        raise RowError(f"{value!r} is not a date (YYYY-MM-DD)", column=column) from error
+        raise RowError(
+            _("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)}, column=column
+        ) from error
 
 
 def optional_bool(row: Row, column: str) -> bool | None:
@@ -190,7 +226,7 @@ def optional_bool(row: Row, column: str) -> bool | None:
         return True
     if value in {"0", "no", "n", "false", "否"}:
         return False
-    raise RowError(f"{value!r} is not yes or no", column=column)
+    raise RowError(_("%(value)s is not yes or no") % {"value": repr(value)}, column=column)
 
 
 @functools.cache
@@ -212,10 +248,13 @@ def choice(row: Row, column: str, choices: type[models.Choices], default: str | 
     value = row.get(column, "")
     if not value:
         if default is None:
-            raise RowError("is required", column=column)
+            raise RowError(_("is required"), column=column)
         return default
     code = _choice_names(choices).get(value.lower())
     if code is None:
         codes = ", ".join(str(code) for code in choices.values)
-        raise RowError(f"{value!r} is not one of {codes}", column=column)
+        raise RowError(
+            _("%(value)s is not one of %(codes)s") % {"value": repr(value), "codes": codes},
+            column=column,
+        )
     return code

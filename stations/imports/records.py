@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from stations.imports.base import (
@@ -56,7 +57,7 @@ def _region(row: Row, column: str = "region") -> Region:
     code = required(row, column)
     region = Region.objects.filter(code=code).first()
     if region is None:
-        raise RowError(f"no region has the code {code}", column=column)
+        raise RowError(_("no region has the code %(code)s") % {"code": code}, column=column)
     return region
 
 
@@ -66,7 +67,7 @@ def _station(row: Row, column: str) -> Station | None:
         return None
     station = Station.objects.filter(code=code).first()
     if station is None:
-        raise RowError(f"no station has the code {code}", column=column)
+        raise RowError(_("no station has the code %(code)s") % {"code": code}, column=column)
     return station
 
 
@@ -77,7 +78,9 @@ def _employer_by_key(row: Row, prefix: str = "") -> Employer | None:
         return Employer.objects.filter(credit_code=credit_code).first()
     if owner_id:
         return Employer.objects.filter(id_number_hash=id_number_hash(owner_id)).first()
-    raise RowError("give the credit code or the owner's ID number", column=f"{prefix}credit_code")
+    raise RowError(
+        _("give the credit code or the owner's ID number"), column=f"{prefix}credit_code"
+    )
 
 
 def import_employer_row(row: Row, *, by: User | None, now: dt.datetime) -> Outcome:
@@ -121,19 +124,19 @@ def import_post_row(row: Row, *, by: User | None, now: dt.datetime) -> Outcome:
     employer = _employer_by_key(row, prefix="employer_")
     if employer is None:
         raise RowError(
-            "no employer has this credit code or ID number", column="employer_credit_code"
+            _("no employer has this credit code or ID number"), column="employer_credit_code"
         )
     code = required(row, "occupation")
     occupation = Occupation.objects.filter(code=code, level=Occupation.Level.TRADE).first()
     if occupation is None:
-        raise RowError(f"no trade has the code {code}", column="occupation")
+        raise RowError(_("no trade has the code %(code)s") % {"code": code}, column="occupation")
     starts_on = optional_date(row, "starts_on")
     ends_on = optional_date(row, "ends_on")
     if starts_on is None or ends_on is None:
-        raise RowError("is required", column="starts_on" if starts_on is None else "ends_on")
+        raise RowError(_("is required"), column="starts_on" if starts_on is None else "ends_on")
     wage = optional_decimal(row, "wage_amount")
     if wage is None or wage <= 0:
-        raise RowError("must be more than zero", column="wage_amount")
+        raise RowError(_("must be more than zero"), column="wage_amount")
     fields: dict[str, Any] = {
         "employer": employer,
         "title": required(row, "title"),
@@ -153,7 +156,7 @@ def import_post_row(row: Row, *, by: User | None, now: dt.datetime) -> Outcome:
     }
     wanted_status = choice(row, "status", PostStatus, PostStatus.DRAFT)
     if wanted_status not in (PostStatus.DRAFT, PostStatus.OPEN):
-        raise RowError("an imported post is draft or open", column="status")
+        raise RowError(_("an imported post is draft or open"), column="status")
     post = JobPost.objects.filter(reference=reference).first()
     if post is None:
         post = post_create(reference=reference, by=by, **fields)
@@ -178,9 +181,9 @@ def _seeker(row: Row) -> JobSeeker:
     elif phone:
         seeker = JobSeeker.objects.filter(phone=normalize_mobile_phone(phone)).first()
     else:
-        raise RowError("give the seeker's ID number or phone", column="seeker_id_number")
+        raise RowError(_("give the seeker's ID number or phone"), column="seeker_id_number")
     if seeker is None:
-        raise RowError("no seeker has this ID number or phone", column="seeker_id_number")
+        raise RowError(_("no seeker has this ID number or phone"), column="seeker_id_number")
     return seeker
 
 
@@ -196,16 +199,19 @@ def import_placement_row(row: Row, *, by: User | None, now: dt.datetime) -> Outc
     reference = required(row, "post_reference")
     post = JobPost.objects.filter(reference=reference).first()
     if post is None:
-        raise RowError(f"no post has the reference {reference}", column="post_reference")
+        raise RowError(
+            _("no post has the reference %(reference)s") % {"reference": reference},
+            column="post_reference",
+        )
     status = choice(row, "status", ApplicationStatus, ApplicationStatus.HIRED)
     if status not in _PLACEMENT_STEPS:
-        raise RowError("a placement is hired, started or completed", column="status")
+        raise RowError(_("a placement is hired, started or completed"), column="status")
     wage = optional_decimal(row, "agreed_wage_amount")
     starts_on = optional_date(row, "starts_on")
     if wage is None or wage <= 0:
-        raise RowError("must be more than zero", column="agreed_wage_amount")
+        raise RowError(_("must be more than zero"), column="agreed_wage_amount")
     if starts_on is None:
-        raise RowError("is required", column="starts_on")
+        raise RowError(_("is required"), column="starts_on")
     terms = PlacementTerms(
         agreed_wage_amount=wage,
         agreed_wage_unit=choice(row, "agreed_wage_unit", WageUnit, post.wage_unit),

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from core.bulk import insert_rows
@@ -122,21 +123,24 @@ def _parse(number: int, row: Row, lookups: _Lookups, today: dt.date) -> _Parsed:
         except ValidationError as error:
             raise RowError(error.messages[0], column="phone") from error
     if id_hash is None and phone is None:
-        raise RowError("give an ID number or a phone to identify the person", column="id_number")
+        raise RowError(_("give an ID number or a phone to identify the person"), column="id_number")
     region_code = required(row, "residence_region")
     if region_code not in lookups.regions:
-        raise RowError(f"no region has the code {region_code}", column="residence_region")
+        raise RowError(
+            _("no region has the code %(code)s") % {"code": region_code},
+            column="residence_region",
+        )
     station_id = None
     if row.get("registering_station"):
         station_id = lookups.stations.get(row["registering_station"])
         if station_id is None:
             raise RowError(
-                f"no station has the code {row['registering_station']}",
+                _("no station has the code %(code)s") % {"code": row["registering_station"]},
                 column="registering_station",
             )
     wage = optional_decimal(row, "expected_daily_wage")
     if wage is not None and wage <= 0:
-        raise RowError("must be more than zero", column="expected_daily_wage")
+        raise RowError(_("must be more than zero"), column="expected_daily_wage")
     fields = {
         "full_name": required(row, "full_name")[:100],
         "household": choice(row, "household", Household),
@@ -153,22 +157,28 @@ def _parse(number: int, row: Row, lookups: _Lookups, today: dt.date) -> _Parsed:
         "registering_station_id": station_id,
     }
     if (fields["latitude"] is None) != (fields["longitude"] is None):
-        raise RowError("give both latitude and longitude, or neither", column="latitude")
+        raise RowError(_("give both latitude and longitude, or neither"), column="latitude")
     parsed = _Parsed(number, id_number, id_hash, phone, fields)
     for code in filter(None, (part.strip() for part in row.get("key_groups", "").split("|"))):
         if code not in lookups.key_groups:
-            raise RowError(f"no key group has the code {code}", column="key_groups")
+            raise RowError(
+                _("no key group has the code %(code)s") % {"code": code}, column="key_groups"
+            )
         parsed.key_groups.add(lookups.key_groups[code])
     for entry in filter(None, (part.strip() for part in row.get("skills", "").split("|"))):
         code, *rest = entry.split(":")
         if code not in lookups.trades:
-            raise RowError(f"no trade has the code {code}", column="skills")
+            raise RowError(_("no trade has the code %(code)s") % {"code": code}, column="skills")
         try:
             level, years = (int(rest[0]) if rest else 0), (int(rest[1]) if len(rest) > 1 else 0)
         except ValueError as error:
-            raise RowError(f"{entry!r} is not code:level:years", column="skills") from error
+            raise RowError(
+                _("%(entry)s is not code:level:years") % {"entry": repr(entry)}, column="skills"
+            ) from error
         if level not in (0, 1, 2, 3, 4, 5) or not 0 <= years <= 60:
-            raise RowError(f"{entry!r}: level 0-5, years 0-60", column="skills")
+            raise RowError(
+                _("%(entry)s: level 0-5, years 0-60") % {"entry": repr(entry)}, column="skills"
+            )
         parsed.skills[lookups.trades[code]] = (level, years)
     return parsed
 
@@ -213,7 +223,11 @@ def import_seekers(
                 break
         if duplicate:
             report.problems.append(
-                Problem(number, duplicate[0], f"the same person as row {duplicate[1]}")
+                Problem(
+                    number,
+                    duplicate[0],
+                    _("the same person as row %(row)s") % {"row": duplicate[1]},
+                )
             )
             continue
         for key in (item.id_hash, item.phone):
@@ -228,7 +242,11 @@ def import_seekers(
         phone_owner = by_phone.get(item.phone or "") if item.phone else None
         if phone_owner is not None and seeker is not None and phone_owner.pk != seeker.pk:
             report.problems.append(
-                Problem(item.row, "phone", f"belongs to another seeker (#{phone_owner.pk})")
+                Problem(
+                    item.row,
+                    "phone",
+                    _("belongs to another seeker (#%(id)s)") % {"id": phone_owner.pk},
+                )
             )
             continue
         if seeker is None and phone_owner is not None:
@@ -237,7 +255,8 @@ def import_seekers(
                     Problem(
                         item.row,
                         "phone",
-                        f"belongs to seeker #{phone_owner.pk}, who has another ID number",
+                        _("belongs to seeker #%(id)s, who has another ID number")
+                        % {"id": phone_owner.pk},
                     )
                 )
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 from stations.models import Occupation, Region
@@ -12,7 +13,7 @@ def region_get(*, code: str) -> Region:
     try:
         return Region.objects.get(code=code)
     except Region.DoesNotExist as error:
-        raise NotFound(f"No region has the code {code}.") from error
+        raise NotFound(_("No region has the code %(code)s.") % {"code": code}) from error
 
 
 def regions_under(*, region: Region, include_self: bool = True) -> QuerySet[Region]:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError
 from core.transitions import check_transition
@@ -110,9 +111,12 @@ def application_create(
     # under the post's lock, first in the same order as the hiring services.
     post = JobPost.objects.select_for_update().get(pk=post.pk)
     if post.status != PostStatus.OPEN:
-        raise Conflict(f"The post is {post.get_status_display()}: it takes no applications.")
+        raise Conflict(
+            _("The post is %(status)s: it takes no applications.")
+            % {"status": post.get_status_display()}
+        )
     if seeker.merged_into_id is not None:
-        raise DomainError("This seeker's record was merged into another; use that one.")
+        raise DomainError(_("This seeker's record was merged into another; use that one."))
     staff_sources = {Application.Source.REFERRAL, Application.Source.DISPATCH}
     status = AppStatus.REFERRED if source in staff_sources else AppStatus.APPLIED
     application = Application(
@@ -123,7 +127,7 @@ def application_create(
             application.status = status
             application.save()
     except IntegrityError as error:
-        raise Conflict("This seeker already has a live application for this post.") from error
+        raise Conflict(_("This seeker already has a live application for this post.")) from error
     ApplicationEvent.objects.create(
         application=application, from_status="", to_status=status, at=now, actor=by, note=note
     )
@@ -138,7 +142,7 @@ def _move(
     now: dt.datetime,
     note: str,
 ) -> None:
-    check_transition(APPLICATION_TRANSITIONS, application.status, to, what="application")
+    check_transition(APPLICATION_TRANSITIONS, application.status, to, what=_("application"))
     _record(application, to=to, by=by, now=now, note=note)
     application.status = to
     application.status_changed_at = now
@@ -156,7 +160,7 @@ def _locked_post_and_application(application: Application) -> tuple[JobPost, App
 def _release_opening(post: JobPost, *, by: User | None) -> None:
     """A hire fell through: a filled post takes applications again."""
     if post.status == PostStatus.FILLED:
-        check_transition(POST_TRANSITIONS, post.status, PostStatus.OPEN, what="post")
+        check_transition(POST_TRANSITIONS, post.status, PostStatus.OPEN, what=_("post"))
         post.status = PostStatus.OPEN
         post._history_user = by  # type: ignore[attr-defined]
         post.save(update_fields=["status", "updated_at"])
@@ -173,7 +177,9 @@ def application_move(
 ) -> Application:
     """Contacted, interviewed, rejected, withdrawn, no-show: the moves without side terms."""
     if to in _MOVES_WITH_THEIR_OWN_SERVICE:
-        raise DomainError(f"Use the {to} action: it records more than the status.")
+        raise DomainError(
+            _("Use the %(action)s action: it records more than the status.") % {"action": to}
+        )
     post, application = _locked_post_and_application(application)
     held_an_opening = application.status in HOLDS_OPENING
     _move(application, to, by=by, now=now, note=note)
@@ -207,22 +213,28 @@ def application_hire(
     """Hire the applicant: never beyond the post's openings, even under concurrent hires."""
     if terms.ends_on is not None and terms.ends_on < terms.starts_on:
         raise DomainError(
-            "The work cannot end before it starts.",
-            field_errors={"ends_on": ["must be on or after the start date"]},
+            _("The work cannot end before it starts."),
+            field_errors={"ends_on": [_("must be on or after the start date")]},
         )
     post, application = _locked_post_and_application(application)
     seeker = JobSeeker.objects.select_for_update().get(pk=application.seeker_id)
     if post.status != PostStatus.OPEN:
-        raise Conflict(f"The post is {post.get_status_display()}: nobody more can be hired.")
+        raise Conflict(
+            _("The post is %(status)s: nobody more can be hired.")
+            % {"status": post.get_status_display()}
+        )
     holders = post.applications.filter(status__in=HOLDS_OPENING).count()
     if holders >= post.openings:
-        raise Conflict("Every opening of this post is taken.")
+        raise Conflict(_("Every opening of this post is taken."))
     missing = missing_certificates(seeker=seeker, post=post, on=terms.starts_on)
     if missing:
         names = ", ".join(str(kind) for kind in missing)
-        raise NotEligible(f"The seeker lacks valid certificates this post requires: {names}.")
+        raise NotEligible(
+            _("The seeker lacks valid certificates this post requires: %(names)s.")
+            % {"names": names}
+        )
     if _overlapping_placement_exists(seeker, terms):
-        raise NotEligible("The seeker is already hired for work on these dates.")
+        raise NotEligible(_("The seeker is already hired for work on these dates."))
     _move(application, AppStatus.HIRED, by=by, now=now, note=note)
     placement = Placement(
         application=application,
@@ -237,12 +249,12 @@ def application_hire(
         placement.full_clean(exclude=["application"], validate_constraints=False)
     except ValidationError as error:
         raise DomainError.from_validation_errors(
-            error, "The hire's terms are not valid."
+            error, _("The hire's terms are not valid.")
         ) from error
     placement._history_user = by  # type: ignore[attr-defined]
     placement.save()
     if holders + 1 >= post.openings:
-        check_transition(POST_TRANSITIONS, post.status, PostStatus.FILLED, what="post")
+        check_transition(POST_TRANSITIONS, post.status, PostStatus.FILLED, what=_("post"))
         post.status = PostStatus.FILLED
         post._history_user = by  # type: ignore[attr-defined]
         post.save(update_fields=["status", "updated_at"])

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError
 from stations.models import Employer, Region
@@ -46,9 +47,11 @@ def _contact_phone(raw: str | None) -> str:
 def _save(employer: Employer, by: User | None) -> Employer:
     if not employer.credit_code and not employer.id_number_hash:
         raise DomainError(
-            "An employer needs a unified social credit code or, for an individual or "
-            "household, the owner's ID number.",
-            field_errors={"credit_code": ["or the owner's ID number"]},
+            _(
+                "An employer needs a unified social credit code or, for an individual or "
+                "household, the owner's ID number."
+            ),
+            field_errors={"credit_code": [_("or the owner's ID number")]},
         )
     employer._history_user = by  # type: ignore[attr-defined]
     try:
@@ -56,8 +59,8 @@ def _save(employer: Employer, by: User | None) -> Employer:
             employer.save()
     except IntegrityError as error:
         raise Conflict(
-            "An employer with this credit code or owner's ID number is registered already.",
-            field_errors={"credit_code": ["already registered"]},
+            _("An employer with this credit code or owner's ID number is registered already."),
+            field_errors={"credit_code": [_("already registered")]},
         ) from error
     return employer
 
@@ -110,8 +113,8 @@ def employer_update(
         employer.contact_phone = _contact_phone(contact_phone)
     if owner_id_number and employer.id_number_hash:
         raise DomainError(
-            "The owner's ID number cannot be changed once recorded.",
-            field_errors={"owner_id_number": ["already recorded"]},
+            _("The owner's ID number cannot be changed once recorded."),
+            field_errors={"owner_id_number": [_("already recorded")]},
         )
     _apply_identity(employer, credit_code=credit_code, owner_id_number=owner_id_number, now=now)
     return _save(employer, by)

@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core import crypto
 from core.errors import DomainError
@@ -59,7 +60,7 @@ def personal_data_reveal(
 ) -> str:
     """The clear value of ``field`` ("id_number" or "phone"), written to the audit log first."""
     if not by.has_perm(REVEAL_PERMISSION):
-        raise PermissionDenied("Revealing personal data needs its own permission.")
+        raise PermissionDenied(_("Revealing personal data needs its own permission."))
     if field == "id_number":
         value = crypto.decrypt(record.id_number_encrypted) if record.id_number_encrypted else ""
     elif field == "phone":

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError
 from core.transitions import check_transition
@@ -66,8 +67,8 @@ def post_create(
     """A new post, as a draft; ``details`` are the other fields of ``JobPost``."""
     if ends_on < starts_on:
         raise DomainError(
-            "A post cannot end before it starts.",
-            field_errors={"ends_on": ["must be on or after the start date"]},
+            _("A post cannot end before it starts."),
+            field_errors={"ends_on": [_("must be on or after the start date")]},
         )
     post = JobPost(
         reference=reference,
@@ -86,11 +87,11 @@ def post_create(
     try:
         post.full_clean(validate_constraints=False, exclude=["reference"])
     except ValidationError as error:
-        raise DomainError.from_validation_errors(error, "The post is not valid.") from error
+        raise DomainError.from_validation_errors(error, _("The post is not valid.")) from error
     if JobPost.objects.filter(reference=reference).exists():
         raise Conflict(
-            f"A post with the reference {reference} exists already.",
-            field_errors={"reference": ["already used"]},
+            _("A post with the reference %(reference)s exists already.") % {"reference": reference},
+            field_errors={"reference": [_("already used")]},
         )
     post._history_user = by  # type: ignore[attr-defined]
     post.save()
@@ -107,13 +108,14 @@ def post_open(*, post: JobPost, by: User | None, now: dt.datetime) -> JobPost:
     post = _locked(post)
     # The move first: an open post is not opened again, and an expired or cancelled one
     # never reopens, whatever its dates and employer.
-    check_transition(POST_TRANSITIONS, post.status, PostStatus.OPEN, what="post")
+    check_transition(POST_TRANSITIONS, post.status, PostStatus.OPEN, what=_("post"))
     if post.employer.verified_at is None:
         raise EmployerNotVerified(
-            f"{post.employer.name} is not verified yet: its posts open once staff verify it."
+            _("%(employer)s is not verified yet: its posts open once staff verify it.")
+            % {"employer": post.employer.name}
         )
     if post.ends_on < timezone.localdate(now):
-        raise DomainError("This post's last day has passed; change its dates first.")
+        raise DomainError(_("This post's last day has passed; change its dates first."))
     target = PostStatus.OPEN
     if opening_holders_count(post) >= post.openings:
         target = PostStatus.FILLED
@@ -131,9 +133,9 @@ def post_move(*, post: JobPost, to: PostStatus, by: User | None, now: dt.datetim
     if to == PostStatus.OPEN:
         return post_open(post=post, by=by, now=now)
     post = _locked(post)
-    check_transition(POST_TRANSITIONS, post.status, to, what="post")
+    check_transition(POST_TRANSITIONS, post.status, to, what=_("post"))
     if to == PostStatus.CANCELLED and opening_holders_count(post):
-        raise Conflict("People are hired for this post: close it instead of cancelling it.")
+        raise Conflict(_("People are hired for this post: close it instead of cancelling it."))
     post.status = to
     _save(post, by, ["status"])
     return post
@@ -177,14 +179,14 @@ def post_update(*, post: JobPost, by: User | None, **changes: object) -> JobPost
         setattr(post, field, value)
     if post.ends_on < post.starts_on:
         raise DomainError(
-            "A post cannot end before it starts.",
-            field_errors={"ends_on": ["must be on or after the start date"]},
+            _("A post cannot end before it starts."),
+            field_errors={"ends_on": [_("must be on or after the start date")]},
         )
     holders = opening_holders_count(post)
     if post.openings < holders:
         raise Conflict(
-            "More people are hired than the new number of openings.",
-            field_errors={"openings": ["fewer than the people hired"]},
+            _("More people are hired than the new number of openings."),
+            field_errors={"openings": [_("fewer than the people hired")]},
         )
     # A change of openings may fill an open post or reopen a filled one.
     if post.status == PostStatus.OPEN and holders >= post.openings:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError
 from core.models import AuditLog
@@ -79,7 +80,7 @@ def _refuse_duplicates(seeker: JobSeeker) -> None:
         existing = others.filter(id_number_hash=seeker.id_number_hash).first()
         if existing is not None:
             raise DuplicateSeeker(
-                f"This ID number belongs to seeker #{existing.pk} already.",
+                _("This ID number belongs to seeker #%(id)s already.") % {"id": existing.pk},
                 existing=existing,
                 field="id_number",
             )
@@ -87,7 +88,7 @@ def _refuse_duplicates(seeker: JobSeeker) -> None:
         existing = others.filter(phone=seeker.phone).first()
         if existing is not None:
             raise DuplicateSeeker(
-                f"This phone number belongs to seeker #{existing.pk} already.",
+                _("This phone number belongs to seeker #%(id)s already.") % {"id": existing.pk},
                 existing=existing,
                 field="phone",
             )
@@ -99,7 +100,7 @@ def _save_checked(seeker: JobSeeker, by: User | None) -> None:
             exclude=["phone", "id_number_hash"], validate_unique=False, validate_constraints=False
         )
     except ValidationError as error:
-        message = "The seeker's details are not valid."
+        message = _("The seeker's details are not valid.")
         raise DomainError(message, field_errors=error.message_dict) from error
     _refuse_duplicates(seeker)
     seeker._history_user = by  # type: ignore[attr-defined]
@@ -109,7 +110,7 @@ def _save_checked(seeker: JobSeeker, by: User | None) -> None:
     except IntegrityError as error:
         # Another counter registered the same person a moment ago.
         _refuse_duplicates(seeker)
-        raise Conflict("The seeker could not be saved; try again.") from error
+        raise Conflict(_("The seeker could not be saved; try again.")) from error
 
 
 @transaction.atomic
@@ -161,7 +162,7 @@ def seeker_update(
         raise TypeError(f"Unknown seeker fields: {sorted(unknown)}")
     seeker = JobSeeker.objects.select_for_update().get(pk=seeker.pk)
     if seeker.merged_into_id is not None:
-        raise DomainError("This seeker's record was merged into another; use that one.")
+        raise DomainError(_("This seeker's record was merged into another; use that one."))
     for field, value in changes.items():
         setattr(seeker, field, value)
     if phone is not None:
@@ -169,8 +170,8 @@ def seeker_update(
     if id_number:
         if seeker.id_number_hash and seeker.id_number_hash != id_number_hash(id_number):
             raise DomainError(
-                "The ID number cannot be changed once recorded.",
-                field_errors={"id_number": ["already recorded"]},
+                _("The ID number cannot be changed once recorded."),
+                field_errors={"id_number": [_("already recorded")]},
             )
         if not seeker.id_number_hash:
             id_number_apply(record=seeker, raw=id_number, today=timezone.localdate(now))
@@ -198,7 +199,7 @@ def seeker_key_group_add(
         seeker=seeker, key_group=key_group, started_on=started_on
     ).first() or SeekerKeyGroup(seeker=seeker, key_group=key_group, started_on=started_on)
     span.ended_on = ended_on
-    _validated(span, "The key group membership is not valid.").save()
+    _validated(span, _("The key group membership is not valid.")).save()
     return span
 
 
@@ -206,12 +207,12 @@ def seeker_skill_set(
     *, seeker: JobSeeker, occupation: Occupation, level: int = 0, years: int = 0
 ) -> SeekerSkill:
     if occupation.level != Occupation.Level.TRADE:
-        raise DomainError("A skill is a trade, not a group of occupations.")
+        raise DomainError(_("A skill is a trade, not a group of occupations."))
     skill = SeekerSkill.objects.filter(seeker=seeker, occupation=occupation).first() or SeekerSkill(
         seeker=seeker, occupation=occupation
     )
     skill.level, skill.years = level, years
-    _validated(skill, "The skill is not valid.").save()
+    _validated(skill, _("The skill is not valid.")).save()
     return skill
 
 
@@ -231,7 +232,7 @@ def seeker_certificate_set(
         issued_on,
         number,
     )
-    _validated(certificate, "The certificate is not valid.").save()
+    _validated(certificate, _("The certificate is not valid.")).save()
     return certificate
 
 
@@ -279,7 +280,7 @@ def seekers_merge(
     """Fold ``duplicate`` into ``keep``: applications, placements, skills, key groups,
     certificates and claims move over; the duplicate stays, marked merged, with its history."""
     if keep.pk == duplicate.pk:
-        raise DomainError("A record cannot be merged into itself.")
+        raise DomainError(_("A record cannot be merged into itself."))
     # Lock order as in hiring (post, then application, then seeker): first the posts both
     # records have live applications for, then both seekers, lower id first.
     not_live = list(CLOSED_STATUSES)
@@ -297,13 +298,13 @@ def seekers_merge(
     }
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
     if keep.merged_into_id or duplicate.merged_into_id:
-        raise Conflict("One of these records was merged already.")
+        raise Conflict(_("One of these records was merged already."))
     if (
         keep.id_number_hash
         and duplicate.id_number_hash
         and keep.id_number_hash != duplicate.id_number_hash
     ):
-        raise DomainError("These records hold different ID numbers: they are two people.")
+        raise DomainError(_("These records hold different ID numbers: they are two people."))
 
     # One person may hold one live application per post: where both records applied to the
     # same post, the less advanced application is withdrawn through the legal moves. Two
@@ -323,8 +324,11 @@ def seekers_merge(
             not in APPLICATION_TRANSITIONS[ApplicationStatus(closing.status)]
         ):
             raise Conflict(
-                f"Both records are {closing.get_status_display()} for post "
-                f"{theirs.post_id}: settle one of them before merging."
+                _(
+                    "Both records are %(status)s for post %(post)s: settle one of them before "
+                    "merging."
+                )
+                % {"status": closing.get_status_display(), "post": theirs.post_id}
             )
         application_move(
             application=closing,

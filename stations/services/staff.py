@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from stations.models import Region, Staff, Station
@@ -78,7 +79,7 @@ def role_groups_ensure() -> dict[StaffRole, Group]:
     }
     groups = {}
     for role, models in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role_group_name(role))
+        group, _created = Group.objects.get_or_create(name=role_group_name(role))
         wanted = [
             permissions[_codename(action, model)]
             for model, actions in models.items()
@@ -100,13 +101,17 @@ def staff_assign(
     """Give ``user`` a role and a scope; they become admin staff in that role's group only."""
     if not stations and region is None:
         raise DomainError(
-            "A staff member needs a scope: one or more stations, or a region.",
-            field_errors={"stations": ["or a region"]},
+            _("A staff member needs a scope: one or more stations, or a region."),
+            field_errors={"stations": [_("or a region")]},
         )
     if role in (StaffRole.BUREAU_ANALYST, StaffRole.BUREAU_ADMIN) and region is None:
-        raise DomainError("Bureau roles work over a region.", field_errors={"region": ["required"]})
+        raise DomainError(
+            _("Bureau roles work over a region."), field_errors={"region": [_("required")]}
+        )
     groups = role_groups_ensure()
-    staff, _ = Staff.objects.update_or_create(user=user, defaults={"role": role, "region": region})
+    staff, _created = Staff.objects.update_or_create(
+        user=user, defaults={"role": role, "region": region}
+    )
     staff.stations.set(stations or [])
     role_group_names = [role_group_name(other) for other in StaffRole]
     user.groups.remove(*user.groups.filter(name__in=role_group_names))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.transitions import check_transition
@@ -25,7 +26,7 @@ CLAIM_TRANSITIONS: dict[WageClaimStatus, frozenset[WageClaimStatus]] = {
 
 def _positive(amount: Decimal, field: str) -> None:
     if amount <= 0:
-        raise DomainError("The amount must be more than zero.", field_errors={field: ["> 0"]})
+        raise DomainError(_("The amount must be more than zero."), field_errors={field: ["> 0"]})
 
 
 @transaction.atomic
@@ -53,12 +54,12 @@ def wage_claim_file(
     posts while the claim is open."""
     _positive(amount_claimed, "amount_claimed")
     if seeker.merged_into_id is not None:
-        raise DomainError("This seeker's record was merged into another; use that one.")
+        raise DomainError(_("This seeker's record was merged into another; use that one."))
     if placement is not None and (
         placement.application.seeker_id != seeker.pk
         or placement.application.post.employer_id != employer.pk
     ):
-        raise DomainError("The placement is not this worker's with this employer.")
+        raise DomainError(_("The placement is not this worker's with this employer."))
     claim = WageClaim(
         seeker=seeker,
         employer=employer,
@@ -83,11 +84,11 @@ def wage_claim_move(
 ) -> WageClaim:
     """Mediate, settle (with the amount recovered) or transfer to labour inspection."""
     claim = WageClaim.objects.select_for_update().get(pk=claim.pk)
-    check_transition(CLAIM_TRANSITIONS, claim.status, to, what="wage claim")
+    check_transition(CLAIM_TRANSITIONS, claim.status, to, what=_("wage claim"))
     if amount_recovered is not None:
         if amount_recovered < 0:
             raise DomainError(
-                "The amount recovered cannot be negative.",
+                _("The amount recovered cannot be negative."),
                 field_errors={"amount_recovered": [">= 0"]},
             )
         claim.amount_recovered = amount_recovered

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,13 +19,14 @@ from django.contrib.auth.models import AbstractUser
 
 from seeds.loader import load_seeds
 from stations.demo import demo_city_generate
-from stations.demo_users import station_staff_group_ensure
 from stations.models import JobSeeker
-from tests.conftest import chromium_path
+from stations.models.organisation import StaffRole
+from stations.services.staff import staff_assign
+from tests import factories
 
 if TYPE_CHECKING:
     # Only for annotations: the conftest skips these tests when playwright is missing.
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [
@@ -35,15 +35,6 @@ pytestmark = [
 ]
 
 PASSWORD = "counter-clerk-pass-42"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -56,7 +47,7 @@ def station_staff(seeds: None) -> AbstractUser:
     user = get_user_model().objects.create_user(
         username="clerk", password=PASSWORD, is_staff=True, is_superuser=False
     )
-    user.groups.add(station_staff_group_ensure())
+    staff_assign(user=user, role=StaffRole.STATION_STAFF, stations=[factories.StationFactory()])
     return user
 
 
@@ -65,34 +56,6 @@ def superuser(seeds: None) -> AbstractUser:
     return get_user_model().objects.create_superuser(
         username="chief", password=PASSWORD, email="chief@example.com"
     )
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.set_default_navigation_timeout(15_000)
-    yield page
-    context.close()
 
 
 def log_in(page: Page, base_url: str, login_path: str, username: str) -> None:

@@ -9,7 +9,20 @@ from django.core.management import CommandError, call_command
 
 from seeds.loader import load_seeds
 from stations.demo import DemoCityError, demo_city_generate
-from stations.models import Employer, JobPost, JobSeeker, Region, SeekerKeyGroup, SeekerSkill
+from stations.models import (
+    Application,
+    ApplicationEvent,
+    Employer,
+    JobPost,
+    JobSeeker,
+    Placement,
+    Region,
+    SeekerCertificate,
+    SeekerKeyGroup,
+    SeekerSkill,
+    WageClaim,
+    WagePayment,
+)
 from stations.validators import normalize_mobile_phone, validate_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +51,8 @@ def snapshot():
     seekers = {
         s.phone: (
             s.full_name,
+            s.id_number_masked,
+            s.registering_station_id,
             s.residence_region_id,
             s.latitude,
             s.longitude,
@@ -58,9 +73,17 @@ def snapshot():
 def test_the_same_seed_gives_the_same_city(seeded):
     generate(seekers=40, employers=6, posts=20)
     first = snapshot()
-    JobPost.objects.all().delete()
-    Employer.objects.all().delete()
-    JobSeeker.objects.all().delete()
+    for model in (
+        WagePayment,
+        WageClaim,
+        Placement,
+        ApplicationEvent,
+        Application,
+        JobPost,
+        Employer,
+        JobSeeker,
+    ):
+        model.objects.all().delete()
     generate(seekers=40, employers=6, posts=20)
     assert snapshot() == first
 
@@ -173,3 +196,54 @@ def test_the_command_refuses_to_run_in_production(seeded, settings):
     with pytest.raises(CommandError, match="DEBUG off"):
         call_command("seed_demo", "--seekers", "1", stdout=io.StringIO())
     assert JobSeeker.objects.count() == 0
+
+
+def test_the_city_has_stations_real_name_seekers_and_their_day_of_work(seeded):
+    from django.db.models import Count, F, Q
+
+    from core import crypto
+    from stations.models import HOLDS_OPENING, Station
+    from stations.validators import parse_national_id
+
+    first = generate(seekers=400, employers=30, posts=150)
+    lanzhou_counties = Region.objects.filter(parent__code="620100").count()
+    assert Station.objects.filter(region__parent__code="620100").count() >= lanzhou_counties
+    assert not JobSeeker.objects.filter(registering_station=None).exists()
+
+    with_id = JobSeeker.objects.exclude(id_number_hash=None)
+    assert 0.75 < with_id.count() / 400 < 0.95
+    for seeker in with_id[:50]:
+        number = crypto.decrypt(seeker.id_number_encrypted)
+        parsed = parse_national_id(number, today=TODAY)
+        assert (seeker.birth_date, seeker.sex) == (parsed.birth_date, parsed.sex)
+        assert number[:6] == seeker.residence_region.code[:6]
+        assert seeker.verified_at is not None
+
+    posts = JobPost.objects.annotate(
+        holders=Count("applications", filter=Q(applications__status__in=HOLDS_OPENING))
+    )
+    filled = posts.filter(status=JobPost.Status.FILLED)
+    assert filled.exists()
+    assert all(post.holders == post.openings for post in filled)
+    assert not posts.exclude(status=JobPost.Status.FILLED).filter(holders__gt=0).exists()
+    assert not filled.filter(required_certificates__isnull=False).exists()
+    hires_per_seeker = Counter(
+        Application.objects.filter(status__in=HOLDS_OPENING).values_list("seeker_id", flat=True)
+    )
+    assert max(hires_per_seeker.values()) == 1
+    assert Placement.objects.count() == sum(hires_per_seeker.values()) == first.placements_created
+    assert (
+        ApplicationEvent.objects.count()
+        == Application.objects.count()
+        == first.applications_created
+    )
+    # Each post is posted at a station in its employer's county.
+    assert not JobPost.objects.exclude(station__region=F("employer__region")).exists()
+    electricians = JobSeeker.objects.filter(skills__code="6-31-01-03")
+    if electricians.exists():
+        assert SeekerCertificate.objects.filter(
+            seeker__in=electricians, kind__code="electrician_permit"
+        ).exists()
+
+    again = generate(seekers=400, employers=30, posts=150)
+    assert (again.applications_created, again.placements_created) == (0, 0)

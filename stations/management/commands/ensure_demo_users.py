@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
 from stations.demo_users import credentials_path, demo_users_ensure
 
 
@@ -14,8 +15,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("Demo users are for the embedded demo only (DEBUG is off).")
-        credentials = demo_users_ensure()
+        try:
+            credentials = demo_users_ensure()
+        except DomainError as error:
+            raise CommandError(error.message) from error
         self.stdout.write("Sign in at http://127.0.0.1:8000/admin/ with:")
         for entry in credentials:
-            self.stdout.write(f"  {entry.role:>14}: {entry.username} / {entry.password}")
+            self.stdout.write(f"  {entry.role}: {entry.username} / {entry.password}")
         self.stdout.write(f"(kept in {credentials_path()})")

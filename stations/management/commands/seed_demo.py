@@ -51,5 +51,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo city {options['city']} (seed {options['seed']}): "
             f"{result.seekers_created} seekers, {result.employers_created} employers and "
-            f"{result.posts_created} posts created."
+            f"{result.posts_created} posts created, with {result.applications_created} "
+            f"applications and {result.placements_created} hires."
         )

@@ -3,7 +3,8 @@
 Every record is drawn from its own random stream, seeded by (seed, city, kind, index), so
 the same arguments always give the same city, and asking for more records later adds the
 missing ones without touching those already there. Natural keys make a second run a no-op:
-seekers by phone, employers by credit code, posts by reference.
+seekers by phone, employers by credit code, posts by reference. Stations are shared by every
+seed; applications and hires are made for the posts a run creates.
 
 Demo phone numbers start with 19 followed by two digits derived from city and seed; never
 load a demo city into a database whose SMS gateway is live.
@@ -24,18 +25,29 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.progress import Progress, TextStream
+from stations.demo.activity import demo_activity_generate, demo_certificates, demo_stations_ensure
 from stations.models import (
     AVAILABILITY_ALL,
+    HOLDS_OPENING,
+    CertificateKind,
     Employer,
     JobPost,
     JobSeeker,
     KeyGroup,
     Occupation,
     Region,
+    SeekerCertificate,
     SeekerKeyGroup,
     SeekerSkill,
+    Station,
 )
-from stations.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
+from stations.services.identity import id_number_store
+from stations.validators import (
+    CREDIT_CODE_ALPHABET,
+    credit_code_check_character,
+    national_id_check_character,
+    parse_national_id,
+)
 
 CHUNK_SIZE = 2_000
 
@@ -73,6 +85,8 @@ class DemoResult:
     seekers_created: int
     employers_created: int
     posts_created: int
+    applications_created: int = 0
+    placements_created: int = 0
 
 
 class DemoCityError(DomainError):
@@ -98,6 +112,18 @@ def _scramble(index: int, modulus: int) -> int:
 
 def demo_phone(*, city: Region, seed: int, index: int) -> str:
     return f"19{_discriminator(city, seed):02d}{_scramble(index, 10**7):07d}"
+
+
+# Birth dates spread over 40 years (ages about 20 to 60); with the sequence digits below,
+# every index of a city and seed gets its own number, up to 7 million seekers.
+ID_BIRTH_DAYS = 14_600
+
+
+def demo_national_id(*, county: Region, city: Region, seed: int, index: int, male: bool) -> str:
+    born = date(1966, 1, 1) + timedelta(days=(index * 7919) % ID_BIRTH_DAYS)
+    pair = (index // ID_BIRTH_DAYS + 7 * _discriminator(city, seed)) % 500
+    first17 = f"{county.code}{born:%Y%m%d}{pair * 2 + (1 if male else 0):03d}"
+    return first17 + national_id_check_character(first17)
 
 
 def organization_code_check(first8: str) -> str:
@@ -136,6 +162,8 @@ class _CityPlan:
     trades: list[Occupation]
     trade_weights: list[float]
     key_groups: dict[str, KeyGroup]
+    stations: dict[int, list[Station]]  # county id -> its stations
+    usual_certificates: dict[int, list[CertificateKind]]  # trade id -> certificates it needs
 
 
 def _plan(city: Region) -> _CityPlan:
@@ -157,7 +185,13 @@ def _plan(city: Region) -> _CityPlan:
             .order_by("code")
         )
         places[county.id] = [county, *leaves]
+    usual_certificates: dict[int, list[CertificateKind]] = {}
+    for kind in CertificateKind.objects.prefetch_related("occupations"):
+        for occupation in kind.occupations.all():
+            usual_certificates.setdefault(occupation.pk, []).append(kind)
     return _CityPlan(
+        stations=demo_stations_ensure(counties=counties),
+        usual_certificates=usual_certificates,
         counties=counties,
         # GB/T 2260: county-level codes 01-20 are urban districts, where most seekers live.
         county_weights=_cumulative([3.0 if int(c.code[4:]) <= 20 else 1.0 for c in counties]),
@@ -206,8 +240,12 @@ def _availability(rng: random.Random) -> int:
 
 
 def _generate_seeker(
-    rng: random.Random, plan: _CityPlan, phone: str, today: date
-) -> tuple[JobSeeker, list[SeekerSkill], list[SeekerKeyGroup]]:
+    rng: random.Random,
+    plan: _CityPlan,
+    phone: str,
+    today: date,
+    id_number: Callable[[Region, bool], str] | None = None,
+) -> tuple[JobSeeker, list[SeekerSkill], list[SeekerKeyGroup], list[SeekerCertificate]]:
     county = _weighted_choice(rng, plan.counties, plan.county_weights)
     place = rng.choice(plan.places[county.id])
     latitude, longitude = _point_near(rng, place, county)
@@ -238,7 +276,13 @@ def _generate_seeker(
         graduation_year=today.year - rng.choice((0, 0, 1, 2))
         if "college_graduate" in groups
         else None,
+        registering_station=rng.choice(plan.stations[county.pk]),
     )
+    # Most seekers registered by real name at a counter; the rest came through the app.
+    if id_number is not None and rng.random() < 0.85:
+        number = id_number(county, rng.random() < 0.5)
+        id_number_store(record=seeker, parsed=parse_national_id(number, today=today))
+        seeker.verified_at = timezone.now()
     skills: dict[int, SeekerSkill] = {}
     for _ in range(rng.choice((1, 1, 2, 2, 3))):
         trade = _weighted_choice(rng, plan.trades, plan.trade_weights)
@@ -257,7 +301,12 @@ def _generate_seeker(
         for code in groups
         if code in plan.key_groups
     ]
-    return seeker, list(skills.values()), memberships
+    certificates = demo_certificates(
+        rng, seeker_trades=list(skills), usual=plan.usual_certificates, today=today
+    )
+    for certificate in certificates:
+        certificate.seeker = seeker
+    return seeker, list(skills.values()), memberships, certificates
 
 
 def _in_chunks(
@@ -282,22 +331,32 @@ def _generate_seekers(
     missing = [i for i in range(count) if demo_phone(city=city, seed=seed, index=i) not in existing]
 
     def write(chunk: Sequence[int]) -> None:
-        seekers, skills, memberships = [], [], []
+        seekers, skills, memberships, certificates = [], [], [], []
         for index in chunk:
             rng = _stream(seed, city, "seeker", index)
             phone = demo_phone(city=city, seed=seed, index=index)
-            seeker, seeker_skills, seeker_groups = _generate_seeker(rng, plan, phone, today)
+
+            def id_number(county: Region, male: bool, index: int = index) -> str:
+                return demo_national_id(county=county, city=city, seed=seed, index=index, male=male)
+
+            seeker, seeker_skills, seeker_groups, held = _generate_seeker(
+                rng, plan, phone, today, id_number
+            )
             seekers.append(seeker)
             skills.extend(seeker_skills)
             memberships.extend(seeker_groups)
+            certificates.extend(held)
         JobSeeker.objects.bulk_create(seekers)
         # bulk_create has set the seekers' ids; re-attach them to the dependent rows.
         for skill in skills:
             skill.seeker_id = skill.seeker.pk
         for membership in memberships:
             membership.seeker_id = membership.seeker.pk
+        for certificate in certificates:
+            certificate.seeker_id = certificate.seeker.pk
         SeekerSkill.objects.bulk_create(skills)
         SeekerKeyGroup.objects.bulk_create(memberships)
+        SeekerCertificate.objects.bulk_create(certificates)
 
     with Progress(total=len(missing), description="seekers", stream=stream) as progress:
         _in_chunks(missing, progress, write)
@@ -397,7 +456,8 @@ def _generate_posts(
     employer_codes: list[str],
     today: date,
     stream: TextStream,
-) -> int:
+) -> list[JobPost]:
+    """Create the missing demo posts; the posts created."""
     references = [demo_post_reference(city=city, seed=seed, index=i) for i in range(count)]
     existing = set(
         JobPost.objects.filter(reference__startswith=f"DEMO-{city.code}-{seed}-").values_list(
@@ -412,8 +472,11 @@ def _generate_posts(
         )
     }
 
+    created: list[JobPost] = []
+    requirement = JobPost.required_certificates.through
+
     def write(chunk: Sequence[int]) -> None:
-        posts = []
+        posts, certificates_needed = [], []
         for index in chunk:
             rng = _stream(seed, city, "post", index)
             employer = employers[employer_codes[rng.randrange(len(employer_codes))]]
@@ -459,13 +522,25 @@ def _generate_posts(
                     status=rng.choices(
                         [s[0] for s in POST_STATUSES], weights=[s[1] for s in POST_STATUSES]
                     )[0],
+                    station=rng.choice(plan.stations[employer.region_id]),
                 )
             )
+            needed = plan.usual_certificates.get(trade.pk, [])
+            if needed and posts[-1].status == JobPost.Status.FILLED:
+                # Demo hires skip certificate checks: keep such posts open instead.
+                posts[-1].status = JobPost.Status.OPEN
+            certificates_needed.append(needed)
         JobPost.objects.bulk_create(posts)
+        requirement.objects.bulk_create(
+            requirement(jobpost_id=post.pk, certificatekind_id=kind.pk)
+            for post, kinds in zip(posts, certificates_needed, strict=True)
+            for kind in kinds
+        )
+        created.extend(posts)
 
     with Progress(total=len(missing), description="posts", stream=stream) as progress:
         _in_chunks(missing, progress, write)
-    return len(missing)
+    return created
 
 
 def demo_city_generate(
@@ -492,7 +567,7 @@ def demo_city_generate(
     employers_created, employer_codes = _generate_employers(
         city=city, plan=plan, count=employers, seed=seed, stream=stream
     )
-    posts_created = _generate_posts(
+    created_posts = _generate_posts(
         city=city,
         plan=plan,
         count=posts,
@@ -501,4 +576,20 @@ def demo_city_generate(
         today=today,
         stream=stream,
     )
-    return DemoResult(seekers_created, employers_created, posts_created)
+    # The people hired or applying come from this city and seed, each hired at most once.
+    pool = JobSeeker.objects.filter(
+        phone__startswith=f"19{_discriminator(city, seed):02d}"
+    ).exclude(applications__status__in=HOLDS_OPENING)
+    applications_created, placements_created = demo_activity_generate(
+        posts=created_posts,
+        seeker_ids=sorted(pool.values_list("pk", flat=True)),
+        seed=seed,
+        now=timezone.now(),
+    )
+    return DemoResult(
+        seekers_created,
+        employers_created,
+        len(created_posts),
+        applications_created,
+        placements_created,
+    )
