@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -69,6 +70,12 @@ def naive(seekers: int) -> float:
     plan = demo._plan(city)
     today = date(2026, 11, 20)
     started = time.perf_counter()
+
+    def id_number_of(index: int) -> Callable[[Region, bool], str]:
+        return lambda county, male: demo.demo_national_id(
+            county=county, city=city, seed=2, index=index, male=male
+        )
+
     for index in range(seekers):
         rng = demo._stream(2, city, "seeker", index)
         phone = demo.demo_phone(city=city, seed=2, index=index)
@@ -77,14 +84,18 @@ def naive(seekers: int) -> float:
             plan,
             phone,
             today,
-            lambda county, male, index=index: demo.demo_national_id(
-                county=county, city=city, seed=2, index=index, male=male
-            ),
+            id_number_of(index),
         )
         seeker.save()
-        for row in (*skills, *memberships, *certificates):
-            row.seeker = seeker  # type: ignore[union-attr]
-            row.save()
+        for skill in skills:
+            skill.seeker = seeker
+            skill.save()
+        for membership in memberships:
+            membership.seeker = seeker
+            membership.save()
+        for certificate in certificates:
+            certificate.seeker = seeker
+            certificate.save()
     return time.perf_counter() - started
 
 
