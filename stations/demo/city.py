@@ -23,6 +23,7 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import insert_objects, insert_rows
 from core.errors import DomainError
 from core.progress import Progress, TextStream
 from stations.demo.activity import demo_activity_generate, demo_certificates, demo_stations_ensure
@@ -346,17 +347,31 @@ def _generate_seekers(
             skills.extend(seeker_skills)
             memberships.extend(seeker_groups)
             certificates.extend(held)
-        JobSeeker.objects.bulk_create(seekers)
-        # bulk_create has set the seekers' ids; re-attach them to the dependent rows.
-        for skill in skills:
-            skill.seeker_id = skill.seeker.pk
-        for membership in memberships:
-            membership.seeker_id = membership.seeker.pk
-        for certificate in certificates:
-            certificate.seeker_id = certificate.seeker.pk
-        SeekerSkill.objects.bulk_create(skills)
-        SeekerKeyGroup.objects.bulk_create(memberships)
-        SeekerCertificate.objects.bulk_create(certificates)
+        insert_objects(JobSeeker, seekers, now=timezone.now())
+        # Learn the new ids through the (unique) phones, and attach the dependent rows.
+        ids = dict(
+            JobSeeker.objects.filter(phone__in=[seeker.phone for seeker in seekers]).values_list(
+                "phone", "pk"
+            )
+        )
+        insert_rows(
+            SeekerSkill,
+            ["seeker_id", "occupation_id", "level", "years"],
+            ((ids[s.seeker.phone], s.occupation_id, s.level, s.years) for s in skills),
+        )
+        insert_rows(
+            SeekerKeyGroup,
+            ["seeker_id", "key_group_id", "started_on", "ended_on"],
+            ((ids[m.seeker.phone], m.key_group_id, m.started_on, None) for m in memberships),
+        )
+        insert_rows(
+            SeekerCertificate,
+            ["seeker_id", "kind_id", "number", "issued_on", "expires_on"],
+            (
+                (ids[c.seeker.phone], c.kind_id, c.number, c.issued_on, c.expires_on)
+                for c in certificates
+            ),
+        )
 
     with Progress(total=len(missing), description="seekers", stream=stream) as progress:
         _in_chunks(missing, progress, write)

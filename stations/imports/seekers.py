@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from core.bulk import insert_rows
+from core.bulk import insert_objects, insert_rows
 from core.progress import Progress, TextStream
 from stations.imports.base import (
     ImportReport,
@@ -394,22 +394,9 @@ def _identify(seeker: JobSeeker, item: _Parsed, *, now: dt.datetime, by: User | 
         seeker.verified_at = now
 
 
-# Columns of a new seeker's row (the primary key comes from the database).
-_SEEKER_COLUMNS = [
-    field.attname for field in JobSeeker._meta.concrete_fields if not field.primary_key
-]
-
-
 def _insert_with_history(seekers: list[JobSeeker], *, by: User | None, now: dt.datetime) -> None:
     """Insert new seekers and their "created" history rows, then learn their ids."""
-    for seeker in seekers:
-        seeker.created_at = seeker.updated_at = now
-    insert_rows(
-        JobSeeker,
-        _SEEKER_COLUMNS,
-        ([seeker.__dict__[column] for column in _SEEKER_COLUMNS] for seeker in seekers),
-        batch_size=BATCH,
-    )
+    insert_objects(JobSeeker, seekers, now=now, batch_size=BATCH)
     # Every new seeker has an ID hash or a phone, both unique: find the ids through them.
     by_hash = {s.id_number_hash: s for s in seekers if s.id_number_hash}
     by_phone = {s.phone: s for s in seekers if not s.id_number_hash and s.phone}
