@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import User
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stations.admin.base import request_scope
 from stations.models import Staff, Station
-from stations.selectors.scope import stations_in_scope
+from stations.selectors.scope import regions_in_scope, staff_in_scope, stations_in_scope
 from stations.services.staff import staff_assign
 
 
@@ -46,6 +48,21 @@ class StaffAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user", "region"]
     filter_horizontal = ["stations"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Staff]:
+        in_scope = staff_in_scope(request_scope(request))
+        return super().get_queryset(request).filter(pk__in=in_scope.values("pk"))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "region":
+            kwargs["queryset"] = regions_in_scope(request_scope(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A bureau administrator assigns staff only to stations in their own scope.
+        if db_field.name == "stations":
+            kwargs["queryset"] = stations_in_scope(request_scope(request))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Staff, form: StaffForm, change: bool) -> None:
         user: User = form.cleaned_data["user"]

@@ -19,6 +19,7 @@ from core.errors import DomainError
 from stations.admin.base import ScopedAdmin, acting_user, masked_phone, readonly_inline
 from stations.admin.transfer import TransferMixin
 from stations.models import (
+    AVAILABILITY_ALL,
     Application,
     JobSeeker,
     SeekerCertificate,
@@ -26,6 +27,7 @@ from stations.models import (
     SeekerSkill,
     WageClaim,
 )
+from stations.models.common import availability_choices, availability_mask, availability_slots
 from stations.selectors.eligibility import certificates_expiring
 from stations.selectors.scope import Scope, seekers_in_scope
 from stations.services.identity import REVEAL_PERMISSION, id_number_hash, personal_data_reveal
@@ -62,6 +64,11 @@ class SeekerAdminForm(forms.ModelForm):
 
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=18)
     new_phone = forms.CharField(label=_("mobile phone"), required=False, max_length=20)
+    availability_slots = forms.MultipleChoiceField(
+        label=_("weekly availability"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "availability"}),
+    )
 
     class Meta:
         model = JobSeeker
@@ -69,6 +76,10 @@ class SeekerAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["availability_slots"].choices = availability_choices()  # type: ignore[attr-defined]
+        self.fields["availability_slots"].initial = availability_slots(
+            self.instance.availability if self.instance.pk else AVAILABILITY_ALL
+        )
         if self.instance.pk and self.instance.id_number_hash:
             self.fields["id_number"].disabled = True
             self.fields["id_number"].initial = self.instance.id_number_masked
@@ -231,6 +242,7 @@ class JobSeekerAdmin(TransferMixin, ScopedAdmin):
                         "employment_status",
                         "expected_daily_wage",
                         "max_travel_km",
+                        "availability_slots",
                         "graduation_year",
                         "registering_station",
                     ]
@@ -305,6 +317,7 @@ class JobSeekerAdmin(TransferMixin, ScopedAdmin):
         self, request: HttpRequest, obj: JobSeeker, form: SeekerAdminForm, change: bool
     ) -> None:
         profile: dict[str, Any] = {field: form.cleaned_data[field] for field in FORM_PROFILE_FIELDS}
+        profile["availability"] = availability_mask(form.cleaned_data["availability_slots"])
         identity: dict[str, Any] = {
             "id_number": form.cleaned_data.get("id_number") or None,
             "phone": form.cleaned_data.get("new_phone") or None,

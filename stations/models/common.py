@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +62,24 @@ class ProtectedNationalId(models.Model):
     @property
     def has_id_number(self) -> bool:
         return bool(self.id_number_hash)
+
+
+DAYS = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+SHIFTS = (_("morning"), _("afternoon"), _("evening"))
+
+
+def availability_choices() -> list[tuple[str, str]]:
+    """The 21 weekly slots as form choices: ("0", "Mon morning"), ..."""
+    return [
+        (str(day * 3 + shift), f"{DAYS[day]} {SHIFTS[shift]}")
+        for day in range(7)
+        for shift in range(3)
+    ]
+
+
+def availability_mask(slots: Iterable[str | int]) -> int:
+    return sum(1 << int(slot) for slot in set(slots))
+
+
+def availability_slots(mask: int) -> list[str]:
+    return [str(slot) for slot in range(AVAILABILITY_SLOTS) if mask >> slot & 1]

@@ -17,6 +17,7 @@ from stations.models import (
     JobPost,
     JobSeeker,
     Placement,
+    Region,
     Staff,
     Station,
     WageClaim,
@@ -156,3 +157,24 @@ def stations_in_scope(scope: Scope) -> QuerySet[Station]:
     if scope.everything:
         return stations
     return stations.filter(pk__in=scope.station_ids)
+
+
+def staff_in_scope(scope: Scope) -> QuerySet[Staff]:
+    """Staff members working at the scope's stations or inside its region."""
+    staff = Staff.objects.all()
+    if scope.everything:
+        return staff
+    if scope.empty:
+        return staff.none()
+    return staff.filter(
+        Q(stations__in=scope.station_ids) | _region_q(scope, "region__path")
+    ).distinct()
+
+
+def regions_in_scope(scope: Scope) -> QuerySet[Region]:
+    regions = Region.objects.all()
+    if scope.everything:
+        return regions
+    if scope.region_path is None:
+        return regions.none()
+    return regions.filter(path__startswith=scope.region_path)

@@ -59,6 +59,13 @@ ROLE_PERMISSIONS: dict[StaffRole, dict[str, list[str]]] = {
     },
 }
 
+# Permissions outside the stations app: the bureau administrator reads the audit log and
+# picks existing accounts when assigning roles. Creating or changing accounts (and so
+# superuser flags) stays with superusers.
+OTHER_APP_PERMISSIONS: dict[StaffRole, list[str]] = {
+    StaffRole.BUREAU_ADMIN: ["core.view_auditlog", "auth.view_user"],
+}
+
 _CODENAMES = {"merge": "merge_jobseeker", "reveal": "reveal_personal_data"}
 
 
@@ -74,17 +81,19 @@ def _codename(action: str, model: str) -> str:
 def role_groups_ensure() -> dict[StaffRole, Group]:
     """One group per role holding exactly the role's permissions (idempotent)."""
     permissions = {
-        permission.codename: permission
-        for permission in Permission.objects.filter(content_type__app_label="stations")
+        f"{permission.content_type.app_label}.{permission.codename}": permission
+        for permission in Permission.objects.filter(
+            content_type__app_label__in=["stations", "core", "auth"]
+        ).select_related("content_type")
     }
     groups = {}
     for role, models in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role_group_name(role))
         wanted = [
-            permissions[_codename(action, model)]
+            permissions[f"stations.{_codename(action, model)}"]
             for model, actions in models.items()
             for action in actions
-        ]
+        ] + [permissions[name] for name in OTHER_APP_PERMISSIONS.get(role, [])]
         group.permissions.set(wanted)
         groups[role] = group
     return groups

@@ -111,6 +111,7 @@ def test_the_history_page_masks_a_changed_phone(client, city):
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
     data.update(
         {
+            "availability_slots": ["0", "1", "3", "4"],  # Monday and Tuesday, day shifts
             "new_phone": "13700137003",
             "residence_region": seeker.residence_region_id,
             "registering_station": city["a"].pk,
@@ -123,6 +124,7 @@ def test_the_history_page_masks_a_changed_phone(client, city):
     assert response.status_code == 302, response.context["adminform"].form.errors
     seeker.refresh_from_db()
     assert seeker.phone == "13700137003"
+    assert seeker.availability == 0b11011
     history = client.get(reverse("admin:stations_jobseeker_history", args=[seeker.pk]))
     text = history.content.decode()
     assert "13700137003" not in text
@@ -281,3 +283,27 @@ def test_the_audit_log_cannot_be_edited_even_by_a_superuser(admin_client, city):
         == 403
     )
     assert AuditLog.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_bureau_administrator_reads_the_audit_log_and_manages_staff_of_their_region_only(
+    client, city
+):
+    dingxi_station = factories.StationFactory(code="anding-1", region=factories.region("621102"))
+    outsider = factories.UserFactory(username="dingxi-clerk")
+    staff_assign(user=outsider, role=StaffRole.STATION_STAFF, stations=[dingxi_station])
+    insider = factories.UserFactory(username="chengguan-clerk")
+    staff_assign(user=insider, role=StaffRole.STATION_STAFF, stations=[city["a"]])
+    staff_client(
+        client, role=StaffRole.BUREAU_ADMIN, region=factories.region("620100"), name="chief"
+    )
+    assert client.get(reverse("admin:core_auditlog_changelist")).status_code == 200
+    listed = client.get(reverse("admin:stations_staff_changelist")).context["cl"].result_list
+    assert {staff.user.username for staff in listed} == {"chengguan-clerk", "chief"}
+    form = client.get(reverse("admin:stations_staff_add")).context["adminform"].form
+    assert dingxi_station not in form.fields["stations"].queryset
+    assert city["a"] in form.fields["stations"].queryset
+
+
+def test_station_staff_cannot_read_the_audit_log(client, city):
+    staff_client(client, stations=[city["a"]])
+    assert client.get(reverse("admin:core_auditlog_changelist")).status_code == 403

@@ -33,6 +33,7 @@ from stations.selectors.scope import (
 )
 from stations.services.applications import PlacementTerms, application_create, application_hire
 from stations.services.staff import (
+    OTHER_APP_PERMISSIONS,
     ROLE_PERMISSIONS,
     role_group_name,
     role_groups_ensure,
@@ -364,7 +365,7 @@ def test_each_role_group_holds_exactly_the_roles_permissions(role):
         f"stations.{special.get(action, f'{action}_{model}')}"
         for model, actions in ROLE_PERMISSIONS[role].items()
         for action in actions
-    }
+    } | set(OTHER_APP_PERMISSIONS.get(role, []))
 
     assert permission_names(user) == expected
 
