@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.errors import Conflict, DomainError, IllegalTransition
-from seeds.loader import load_seeds
 from stations.models import (
     Application,
     ApplicationEvent,
@@ -33,7 +32,7 @@ from stations.services.applications import (
 from stations.services.posts import opening_holders_count
 from tests.factories import CertificateKindFactory, PostFactory, SeekerFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 7, 30, tzinfo=SHANGHAI)
@@ -48,16 +47,6 @@ ILLEGAL_MOVES = [
     for target in AppStatus
     if target not in APPLICATION_TRANSITIONS[current]
 ]
-
-
-@pytest.fixture(autouse=True)
-def seeded():
-    load_seeds()
-
-
-@pytest.fixture
-def clerk():
-    return UserFactory(username="clerk")
 
 
 def make_post(**fields) -> JobPost:

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from seeds.loader import load_seeds
 from stations.demo import DemoCityError, demo_city_generate
 from stations.models import (
     Application,
@@ -28,11 +27,6 @@ from stations.validators import normalize_mobile_phone, validate_credit_code
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture
-def seeded():
-    load_seeds()
 
 
 def generate(*, seekers=0, employers=0, posts=0, seed=7, city="620100"):

@@ -7,11 +7,10 @@ import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import connection, transaction
+from django.db import connection
 
 from core import crypto
 from core.models import AuditLog
-from seeds.loader import load_seeds
 from stations.models import Employer, JobSeeker
 from stations.services.identity import (
     InvalidIdNumber,
@@ -24,25 +23,10 @@ from stations.services.seekers import seeker_register
 from stations.validators import Sex
 from tests.factories import EmployerFactory, SeekerFactory, UserFactory, national_id, region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_for_module")]
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def seeded(django_db_setup, django_db_blocker):
-    """Reference data once per module, in a transaction rolled back after its last test
-    (each test's own transaction nests inside as a savepoint)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_seeds()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def clerk() -> User:
-    return UserFactory(username="clerk")
 
 
 def _revealer(username: str = "supervisor") -> User:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from core.models import AuditLog
-from seeds.loader import SEEDS_DIR, load_seeds
+from seeds.loader import SEEDS_DIR
 from stations.imports import UnreadableFile, import_records
 from stations.models import Employer, JobPost, JobSeeker, Placement, SeekerSkill
 from stations.models.organisation import StaffRole
@@ -30,11 +30,6 @@ def _frozen_day():
     # The example posts run in December 2026.
     with time_machine.travel(dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC), tick=False):
         yield
-
-
-@pytest.fixture
-def seeded():
-    load_seeds()
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:

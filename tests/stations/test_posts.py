@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.errors import Conflict, DomainError, IllegalTransition
-from seeds.loader import load_seeds
 from stations.models import JobPost
 from stations.models.posts import PostStatus
 from stations.services.applications import PlacementTerms, application_create, application_hire
@@ -21,7 +20,7 @@ from stations.services.posts import (
 )
 from tests.factories import EmployerFactory, PostFactory, SeekerFactory, UserFactory, region, trade
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
@@ -36,16 +35,6 @@ ILLEGAL_MOVES = [
     for target in PostStatus
     if target not in POST_TRANSITIONS[current]
 ]
-
-
-@pytest.fixture(autouse=True)
-def seeded():
-    load_seeds()
-
-
-@pytest.fixture
-def clerk():
-    return UserFactory(username="clerk")
 
 
 def make_post(**fields) -> JobPost:

@@ -17,7 +17,6 @@ from django.db.models import Model, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from core.errors import DomainError
-from seeds.loader import load_seeds
 from stations.models import Staff, Station, WageClaim
 from stations.models.organisation import StaffRole
 from stations.selectors.scope import (
@@ -48,7 +47,7 @@ from tests.factories import (
     region,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 7, 30, tzinfo=SHANGHAI)
@@ -65,11 +64,6 @@ SELECTORS: dict[str, Callable[[Scope], QuerySet[Any]]] = {
     "claims": wage_claims_in_scope,
     "stations": stations_in_scope,
 }
-
-
-@pytest.fixture(autouse=True)
-def seeded():
-    load_seeds()
 
 
 @dataclass

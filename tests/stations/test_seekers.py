@@ -5,13 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import crypto
 from core.errors import Conflict, DomainError
 from core.models import AuditLog
-from seeds.loader import load_seeds
 from stations.models import (
     Application,
     ApplicationEvent,
@@ -48,25 +47,10 @@ from tests.factories import (
     region,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_for_module")]
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def seeded(django_db_setup, django_db_blocker):
-    """Reference data once per module, in a transaction rolled back after its last test
-    (each test's own transaction nests inside as a savepoint)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_seeds()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def clerk() -> User:
-    return UserFactory(username="clerk")
 
 
 def _register(*, by: User | None, **details) -> JobSeeker:

@@ -9,7 +9,6 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from core.errors import DomainError, IllegalTransition
-from seeds.loader import load_seeds
 from stations.models import JobSeeker, Placement, WageClaim, WagePayment
 from stations.models.placements import WageClaimStatus
 from stations.services.applications import PlacementTerms, application_create, application_hire
@@ -20,9 +19,9 @@ from stations.services.wages import (
     wage_claim_move,
     wage_payment_record,
 )
-from tests.factories import EmployerFactory, PostFactory, SeekerFactory, UserFactory
+from tests.factories import EmployerFactory, PostFactory, SeekerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_for_module")]
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 2)
@@ -38,21 +37,6 @@ LEGAL_MOVES = [
     for current, targets in CLAIM_TRANSITIONS.items()
     for target in sorted(targets)
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def seeded(django_db_setup, django_db_blocker):
-    """Reference data once per module, in a transaction rolled back after its last test
-    (each test's own transaction nests inside as a savepoint)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_seeds()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def clerk() -> User:
-    return UserFactory(username="clerk")
 
 
 def _hire(seeker: JobSeeker, *, by: User, employer=None) -> Placement:
