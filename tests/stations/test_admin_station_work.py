@@ -307,3 +307,70 @@ def test_a_bureau_administrator_reads_the_audit_log_and_manages_staff_of_their_r
 def test_station_staff_cannot_read_the_audit_log(client, city):
     staff_client(client, stations=[city["a"]])
     assert client.get(reverse("admin:core_auditlog_changelist")).status_code == 403
+
+
+def _hired(city, *, wage="230"):
+    from stations.services.applications import PlacementTerms, application_create, application_hire
+
+    post = factories.PostFactory(station=city["a"], openings=1)
+    now = timezone.now()
+    application = application_create(
+        post=post, seeker=city["seeker_a"], source="counter", by=None, now=now
+    )
+    return application_hire(
+        application=application,
+        terms=PlacementTerms(
+            agreed_wage_amount=Decimal(wage),
+            agreed_wage_unit="day",
+            starts_on=post.starts_on,
+            ends_on=post.ends_on,
+            outcome="flexible",
+        ),
+        by=None,
+        now=now,
+    )
+
+
+def test_a_seekers_page_shows_their_applications_placements_and_wages(client, city):
+    placement = _hired(city)
+    from stations.services.wages import wage_payment_record
+
+    wage_payment_record(
+        placement=placement, amount=Decimal("460"), paid_on=timezone.localdate(), by=None
+    )
+    staff_client(client, stations=[city["a"]])
+    page = client.get(
+        reverse("admin:stations_jobseeker_change", args=[city["seeker_a"].pk])
+    ).content.decode()
+    assert placement.application.post.title in page
+    assert "230.00 / per day" in page
+    assert "460.00" in page
+
+
+def test_staff_record_a_wage_payment_and_a_claim_that_flags_the_employer(client, city):
+    placement = _hired(city)
+    clerk = staff_client(client, stations=[city["a"]])
+    paid = clerk.post(
+        reverse("admin:stations_wagepayment_add"),
+        {"placement": placement.pk, "amount": "230", "paid_on": "2026-11-20", "note": "第一天"},
+    )
+    assert paid.status_code == 302
+    assert placement.payments.get().amount == Decimal("230")
+    employer = placement.application.post.employer
+    filed = clerk.post(
+        reverse("admin:stations_wageclaim_add"),
+        {
+            "seeker": city["seeker_a"].pk,
+            "employer": employer.pk,
+            "placement": placement.pk,
+            "amount_claimed": "690",
+            "amount_recovered": "0",
+            "description": "拖欠三天工资",
+        },
+    )
+    assert filed.status_code == 302, filed.context["adminform"].form.errors
+    claim = employer.wage_claims.get()
+    assert (claim.status, claim.amount_claimed) == ("filed", Decimal("690"))
+    posts = clerk.get(reverse("admin:stations_jobpost_changelist")).context["cl"].result_list
+    flagged = {post.pk: post.employer_has_open_claims for post in posts}
+    assert flagged[placement.application.post_id] is True
