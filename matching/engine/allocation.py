@@ -1,0 +1,57 @@
+"""The morning rush: many posts with several openings, many seekers present at a station.
+
+Maximise the total score, each seeker taking at most one job and each post at most its
+openings: an assignment problem over the posts' openings expanded into slots, solved exactly
+by ``scipy.optimize.linear_sum_assignment``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+
+Pair = tuple[int, int]  # (seeker index, post index)
+
+
+def allocate(scores: NDArray[np.float64], openings: Sequence[int]) -> list[Pair]:
+    """The assignment of greatest total score; pairs scored -inf are never made."""
+    seekers, posts = scores.shape
+    slot_post = np.repeat(np.arange(posts), np.maximum(np.asarray(openings, dtype=np.int64), 0))
+    if seekers == 0 or len(slot_post) == 0:
+        return []
+    expanded = scores[:, slot_post]
+    feasible = np.isfinite(expanded)
+    # Infeasible pairs cost more than every feasible assignment together gains, so the solver
+    # makes one only where nothing better exists; such pairs are then dropped.
+    penalty = (np.abs(expanded[feasible]).sum() + 1.0) if feasible.any() else 1.0
+    cost = np.where(feasible, -expanded, penalty)
+    seeker_rows, slot_columns = linear_sum_assignment(cost)
+    return [
+        (int(seeker), int(slot_post[slot]))
+        for seeker, slot in zip(seeker_rows, slot_columns, strict=True)
+        if feasible[seeker, slot]
+    ]
+
+
+def allocate_greedily(scores: NDArray[np.float64], openings: Sequence[int]) -> list[Pair]:
+    """Baseline: take the best remaining pair until nothing fits."""
+    left = list(openings)
+    taken: set[int] = set()
+    pairs = []
+    flat = np.argsort(-scores, axis=None)
+    for seeker, post in zip(*np.unravel_index(flat, scores.shape), strict=True):
+        if not np.isfinite(scores[seeker, post]):
+            break
+        if seeker in taken or left[post] <= 0:
+            continue
+        pairs.append((int(seeker), int(post)))
+        taken.add(int(seeker))
+        left[post] -= 1
+    return pairs
+
+
+def total_score(scores: NDArray[np.float64], pairs: Sequence[Pair]) -> float:
+    return float(sum(scores[seeker, post] for seeker, post in pairs))

@@ -1,0 +1,267 @@
+"""The two directions: the best seekers for a post, the best posts for a seeker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matching.engine.config import FEATURES, MatchConfig
+from matching.engine.reasons import Reason
+from matching.engine.scoring import Scored, post_columns, score_pairs, seeker_columns
+from matching.engine.snapshot import PostRecord, PostSnapshot, SeekerSnapshot, Taxonomy
+
+ENGINE_VERSION = "1.0"
+TOP_REASONS = 3
+
+
+@dataclass(frozen=True)
+class Match:
+    id: int  # the seeker's (post → seekers) or the post's (seeker → posts)
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def rank_fairly(
+    scores: NDArray[np.float64], pushes: NDArray[np.float32], k: int, band: float
+) -> NDArray[np.int64]:
+    """Indices of the top ``k``: by score band, then fewest recent pushes, then score.
+
+    Scores within one band (e.g. 0.02) count as equal; among equals the person pushed fewer
+    jobs lately goes first, so pushes spread over people instead of piling on the few who
+    score a hair higher.
+    """
+    if len(scores) == 0 or k <= 0:
+        return np.empty(0, dtype=np.int64)
+    if len(scores) > k:
+        # Nothing scoring a band below the k-th best can enter the top k.
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        pool = np.flatnonzero(scores >= kth - band)
+    else:
+        pool = np.arange(len(scores))
+    bands = np.floor(scores[pool] / band) if band > 0 else scores[pool]
+    order = np.lexsort((-scores[pool], pushes[pool], -bands))
+    return pool[order[:k]]
+
+
+def _reasons(
+    scored: Scored,
+    index: int,
+    *,
+    config: MatchConfig,
+    taxonomy: Taxonomy,
+    seeker: dict[str, NDArray[Any]],
+    seeker_index: int,
+    post_slots: int,
+    today: int,
+) -> tuple[Reason, ...]:
+    weights = np.array([config.weights.get(name, 0.0) for name in FEATURES])
+    contributions = scored.features[index] * weights
+    reasons: list[Reason] = []
+    for feature_index in np.argsort(-contributions):
+        contribution = float(contributions[feature_index])
+        if contribution <= 0 or len(reasons) == TOP_REASONS:
+            break
+        name = FEATURES[feature_index]
+        reason = _reason(
+            name,
+            contribution,
+            scored,
+            index,
+            taxonomy=taxonomy,
+            config=config,
+            seeker=seeker,
+            seeker_index=seeker_index,
+            post_slots=post_slots,
+            today=today,
+        )
+        if reason is not None:
+            reasons.append(reason)
+    return tuple(reasons)
+
+
+def _reason(
+    name: str,
+    contribution: float,
+    scored: Scored,
+    index: int,
+    *,
+    taxonomy: Taxonomy,
+    config: MatchConfig,
+    seeker: dict[str, NDArray[Any]],
+    seeker_index: int,
+    post_slots: int,
+    today: int,
+) -> Reason | None:
+    if name == "skill":
+        column = int(scored.skill_column[index])
+        trade = int(seeker["skill_trade"][seeker_index, column])
+        zh, en = taxonomy.trade_names.get(trade, ("?", "?"))
+        if int(scored.skill_kind[index]) == 3:
+            years = int(seeker["skill_years"][seeker_index, column])
+            return Reason(
+                "skill_trade", contribution, {"trade": zh, "trade_en": en, "years": years}
+            )
+        return Reason("skill_related", contribution, {"trade": zh, "trade_en": en})
+    if name == "distance":
+        return Reason("distance", contribution, {"km": f"{scored.distance_km[index]:.1f}"})
+    if name == "wage":
+        return Reason("wage", contribution)
+    if name == "availability":
+        covered = int(np.bitwise_count(int(seeker["availability"][seeker_index]) & post_slots))
+        needed = max(int(np.bitwise_count(post_slots)), 1)
+        return Reason("availability", contribution, {"covered": covered, "needed": needed})
+    if name == "priority":
+        bits = int(seeker["group_bits"][seeker_index])
+        groups = [code for bit, code in enumerate(taxonomy.key_groups) if bits >> bit & 1]
+        if not groups:
+            return None
+        top = max(groups, key=lambda code: config.key_group_priority.get(code, 0.0))
+        zh, en = taxonomy.key_group_names.get(top, (top, top))
+        return Reason("priority", contribution, {"group": zh, "group_en": en})
+    if name == "reliability":
+        return Reason(
+            "reliability",
+            contribution,
+            {
+                "completions": int(seeker["completions"][seeker_index]),
+                "no_shows": int(seeker["no_shows"][seeker_index]),
+            },
+        )
+    last = int(seeker["last_active"][seeker_index])
+    if last <= 0:
+        return None
+    return Reason("activity", contribution, {"days": max(today - last, 0)})
+
+
+def _post_columns_of(
+    record: PostRecord, taxonomy: Taxonomy, config: MatchConfig
+) -> dict[str, NDArray[Any]]:
+    required = np.zeros((1, len(taxonomy.certificate_kinds)), dtype=np.bool_)
+    for kind in record.certificates:
+        if kind in taxonomy.certificate_kinds:
+            required[0, list(taxonomy.certificate_kinds).index(kind)] = True
+    radius = config.default_post_radius_km if record.radius_km is None else record.radius_km
+    return {
+        "lat": np.array([np.nan if record.latitude is None else record.latitude]),
+        "lon": np.array([np.nan if record.longitude is None else record.longitude]),
+        "trade": np.array([record.trade], dtype=np.int64),
+        "wage": np.array([np.nan if record.daily_wage is None else record.daily_wage]),
+        "starts": np.array([record.starts_on], dtype=np.int64),
+        "ends": np.array([record.ends_on], dtype=np.int64),
+        "slots": np.array([record.slots], dtype=np.int64),
+        "radius": np.array([radius], dtype=np.float32),
+        "required": required,
+    }
+
+
+def seekers_for_post(
+    post: PostRecord,
+    seekers: SeekerSnapshot,
+    *,
+    config: MatchConfig,
+    today: int,
+    k: int = 20,
+) -> list[Match]:
+    """The best ``k`` seekers for ``post``, with their reasons."""
+    if post.latitude is None or post.longitude is None:
+        return []
+    radius = config.default_post_radius_km if post.radius_km is None else post.radius_km
+    rows = seekers.rows_near(post.latitude, post.longitude, radius)
+    if len(rows) == 0:
+        return []
+    columns = seeker_columns(seekers, rows)
+    scored = score_pairs(
+        _post_columns_of(post, seekers.taxonomy, config), columns, seekers.taxonomy, config, today
+    )
+    feasible = np.flatnonzero(scored.feasible)
+    top = feasible[
+        rank_fairly(
+            scored.score[feasible], columns["recent_pushes"][feasible], k, config.near_equal_band
+        )
+    ]
+    return [
+        Match(
+            id=int(seekers.ids[rows[index]]),
+            score=float(scored.score[index]),
+            reasons=_reasons(
+                scored,
+                index,
+                config=config,
+                taxonomy=seekers.taxonomy,
+                seeker=columns,
+                seeker_index=index,
+                post_slots=post.slots,
+                today=today,
+            ),
+        )
+        for index in top
+    ]
+
+
+def posts_for_seeker(
+    seeker_id: int,
+    seekers: SeekerSnapshot,
+    posts: PostSnapshot,
+    *,
+    config: MatchConfig,
+    today: int,
+    k: int = 20,
+) -> list[Match]:
+    """The best ``k`` open posts for one seeker, with the reasons."""
+    row = seekers.row_of.get(seeker_id)
+    if row is None or np.isnan(seekers.lat[row]):
+        return []
+    reach = float(seekers.travel_km[row])
+    rows = posts.index.rows_near(float(seekers.lat[row]), float(seekers.lon[row]), reach)
+    rows = rows[posts.open[rows] & (posts.openings[rows] > 0)]
+    if len(rows) == 0:
+        return []
+    seeker = seeker_columns(seekers, np.array([row]))
+    scored = score_pairs(post_columns(posts, rows), seeker, seekers.taxonomy, config, today)
+    feasible = np.flatnonzero(scored.feasible)
+    no_pushes = np.zeros(len(feasible), dtype=np.float32)
+    top = feasible[rank_fairly(scored.score[feasible], no_pushes, k, 0.0)]
+    return [
+        Match(
+            id=int(posts.ids[rows[index]]),
+            score=float(scored.score[index]),
+            reasons=_reasons(
+                scored,
+                index,
+                config=config,
+                taxonomy=seekers.taxonomy,
+                seeker=seeker,
+                seeker_index=0,
+                post_slots=int(posts.slots[rows[index]]),
+                today=today,
+            ),
+        )
+        for index in top
+    ]
+
+
+def score_matrix(
+    posts: list[PostRecord],
+    seeker_ids: list[int],
+    seekers: SeekerSnapshot,
+    *,
+    config: MatchConfig,
+    today: int,
+) -> NDArray[np.float64]:
+    """Scores of seekers (rows) for posts (columns); -inf where they cannot match."""
+    rows = np.array([seekers.row_of[seeker_id] for seeker_id in seeker_ids], dtype=np.int64)
+    columns = seeker_columns(seekers, rows)
+    matrix = np.full((len(rows), len(posts)), -np.inf)
+    for index, post in enumerate(posts):
+        scored = score_pairs(
+            _post_columns_of(post, seekers.taxonomy, config),
+            columns,
+            seekers.taxonomy,
+            config,
+            today,
+        )
+        matrix[:, index] = np.where(scored.feasible, scored.score, -np.inf)
+    return matrix
