@@ -24,15 +24,16 @@ def allocate(scores: NDArray[np.float64], openings: Sequence[int]) -> list[Pair]
         return []
     expanded = scores[:, slot_post]
     feasible = np.isfinite(expanded)
-    # Infeasible pairs cost more than every feasible assignment together gains, so the solver
-    # makes one only where nothing better exists; such pairs are then dropped.
-    penalty = (np.abs(expanded[feasible]).sum() + 1.0) if feasible.any() else 1.0
-    cost = np.where(feasible, -expanded, penalty)
-    seeker_rows, slot_columns = linear_sum_assignment(cost)
+    # One "left empty" row per slot, costing nothing: a slot stays empty rather than taking an
+    # infeasible pair (which costs more than any gain), and filling it never forces a worse
+    # assignment elsewhere, as it would if every slot had to be filled.
+    penalty = 1.0 + float(np.abs(expanded[feasible]).sum()) if feasible.any() else 1.0
+    cost = np.vstack([np.where(feasible, -expanded, penalty), np.zeros((len(slot_post),) * 2)])
+    rows, columns = linear_sum_assignment(cost)
     return [
-        (int(seeker), int(slot_post[slot]))
-        for seeker, slot in zip(seeker_rows, slot_columns, strict=True)
-        if feasible[seeker, slot]
+        (int(row), int(slot_post[column]))
+        for row, column in zip(rows, columns, strict=True)
+        if row < seekers and feasible[row, column]
     ]
 
 
