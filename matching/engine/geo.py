@@ -30,15 +30,33 @@ def cell_keys(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArray[n
     return rows * 100_000 + cols
 
 
-class GridIndex:
-    """Rows sorted by grid cell, so the rows near a point are a few contiguous slices."""
+# Keys of a grouped grid: group * GROUP_STRIDE + cell key (cell keys stay well within it).
+GROUP_STRIDE = 1 << 40
+CELL_OFFSET = 1 << 39
 
-    def __init__(self, lats: NDArray[np.float64], lons: NDArray[np.float64]) -> None:
-        keys = cell_keys(lats, lons)
+
+class GridIndex:
+    """Rows sorted by (group, grid cell), so the rows of one group near a point are a few
+    contiguous slices. Without groups every row is in group 0."""
+
+    def __init__(
+        self,
+        lats: NDArray[np.float64],
+        lons: NDArray[np.float64],
+        groups: NDArray[np.int64] | None = None,
+        rows: NDArray[np.int64] | None = None,
+    ) -> None:
+        keys = cell_keys(lats, lons) + CELL_OFFSET
+        if groups is not None:
+            keys = keys + groups * GROUP_STRIDE
         self.order = np.argsort(keys, kind="stable")
         self.sorted_keys = keys[self.order]
+        if rows is not None:
+            self.order = rows[self.order]
 
-    def rows_near(self, lat: float, lon: float, radius_km: float) -> NDArray[np.int64]:
+    def rows_near(
+        self, lat: float, lon: float, radius_km: float, group: int = 0
+    ) -> NDArray[np.int64]:
         """Rows whose cell touches the box around the point; callers filter by distance."""
         dlat = radius_km / 111.0
         dlon = radius_km / (111.0 * max(np.cos(np.radians(lat)), 0.01))
@@ -47,9 +65,10 @@ class GridIndex:
         col_lo = int(np.floor((lon - dlon) / CELL_DEGREES))
         col_hi = int(np.floor((lon + dlon) / CELL_DEGREES))
         parts = []
+        base = group * GROUP_STRIDE + CELL_OFFSET
         for row in range(row_lo, row_hi + 1):
-            lo = np.searchsorted(self.sorted_keys, row * 100_000 + col_lo, side="left")
-            hi = np.searchsorted(self.sorted_keys, row * 100_000 + col_hi, side="right")
+            lo = np.searchsorted(self.sorted_keys, base + row * 100_000 + col_lo, side="left")
+            hi = np.searchsorted(self.sorted_keys, base + row * 100_000 + col_hi, side="right")
             if hi > lo:
                 parts.append(self.order[lo:hi])
         if not parts:

@@ -169,14 +169,13 @@ def seekers_for_post(
     if post.latitude is None or post.longitude is None:
         return []
     radius = config.default_post_radius_km if post.radius_km is None else post.radius_km
-    rows = seekers.rows_near(post.latitude, post.longitude, radius)
-    if config.require_related_skill and len(rows):
-        # Cheap first cut: a skill in the post's middle group (a few integer look-ups per
-        # row) before the full score, which costs far more per row.
+    middle_group = None
+    if config.require_related_skill:
         taxonomy = seekers.taxonomy
-        middle = taxonomy.lookup(taxonomy.middle_of, np.array([post.trade]))[0]
-        related = taxonomy.lookup(taxonomy.middle_of, seekers.skill_trade[rows]) == middle
-        rows = rows[np.any(related, axis=1) & seekers.active[rows]]
+        middle_group = int(taxonomy.lookup(taxonomy.middle_of, np.array([post.trade]))[0])
+        if middle_group < 0:
+            return []
+    rows = seekers.rows_near(post.latitude, post.longitude, radius, middle_group)
     if len(rows) == 0:
         return []
     columns = seeker_columns(seekers, rows)

@@ -133,6 +133,7 @@ class SeekerSnapshot:
         self.row_of: dict[int, int] = {}
         self._allocate(max(capacity, 16))
         self.index = GridIndex(self.lat[:0], self.lon[:0])
+        self.skill_index = self.index
         self._indexed_keys = np.empty(0, dtype=np.int64)
         self.outside_index: set[int] = set()  # rows added or moved since the last reindex
 
@@ -237,14 +238,26 @@ class SeekerSnapshot:
     def reindex(self) -> None:
         lat, lon = self.lat[: self.size], self.lon[: self.size]
         self.index = GridIndex(lat, lon)
+        # A second grid by the middle group of each skill: the seekers near a post who have
+        # a skill related to it, without touching the others.
+        middle = self.taxonomy.lookup(self.taxonomy.middle_of, self.skill_trade[: self.size])
+        rows, columns = np.nonzero(middle >= 0)
+        self.skill_index = GridIndex(lat[rows], lon[rows], middle[rows, columns], rows)
         self._indexed_keys = cell_keys(lat, lon)
         self.outside_index.clear()
 
-    def rows_near(self, lat: float, lon: float, radius_km: float) -> NDArray[np.int64]:
-        rows = self.index.rows_near(lat, lon, radius_km)
+    def rows_near(
+        self, lat: float, lon: float, radius_km: float, middle_group: int | None = None
+    ) -> NDArray[np.int64]:
+        """Rows near the point (with a skill in ``middle_group`` when given), sorted."""
+        if middle_group is None:
+            rows = self.index.rows_near(lat, lon, radius_km)
+        else:
+            rows = self.skill_index.rows_near(lat, lon, radius_km, group=middle_group)
         if self.outside_index:
-            rows = np.unique(np.concatenate([rows, np.fromiter(self.outside_index, np.int64)]))
-        return rows
+            rows = np.concatenate([rows, np.fromiter(self.outside_index, np.int64)])
+        # Sorted and unique: one row per seeker, read from memory in order.
+        return np.unique(rows)
 
 
 @dataclass
