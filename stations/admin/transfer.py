@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audit_record
 from core.models import AuditLog
 from stations.admin.base import acting_user
 from stations.imports import UnreadableFile, import_records
@@ -104,7 +105,7 @@ class TransferMixin:
             rows.append(
                 ["" if (v := value(obj)) is None else str(v) for _, value in self.export_columns]
             )
-        AuditLog.objects.create(
+        audit_record(
             actor=acting_user(request),
             action=AuditLog.Action.EXPORT,
             object_type=opts.label_lower,

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit_record
 from core.models import AuditLog
 from core.progress import TextStream
 from stations.imports.base import ImportReport, Problem, UnreadableFile, read_rows
@@ -85,7 +86,7 @@ def import_records(
             kind, rows, importer, by=by, now=now, good_rows_only=good_rows_only
         )
     if report.written and (report.created or report.updated):
-        AuditLog.objects.create(
+        audit_record(
             actor=by,
             action=AuditLog.Action.IMPORT,
             object_type=f"stations.{kind}",

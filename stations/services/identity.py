@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import crypto
+from core.audit import audit_record
 from core.errors import DomainError
 from core.models import AuditLog
 from stations.models import Employer, JobSeeker
@@ -67,7 +68,7 @@ def personal_data_reveal(
         value = (record.phone if isinstance(record, JobSeeker) else record.contact_phone) or ""
     else:
         raise ValueError(f"No personal field {field!r}")
-    AuditLog.objects.create(
+    audit_record(
         actor=by,
         action=AuditLog.Action.REVEAL,
         object_type=record._meta.label_lower,

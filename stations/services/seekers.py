@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit_record
 from core.errors import Conflict, DomainError
 from core.models import AuditLog
 from stations.models import (
@@ -401,7 +402,7 @@ def seekers_merge(
             setattr(keep, field, getattr(duplicate, field))
     keep._history_user = by  # type: ignore[attr-defined]
     keep.save()
-    AuditLog.objects.create(
+    audit_record(
         actor=by,
         action=AuditLog.Action.MERGE,
         object_type=JobSeeker._meta.label_lower,
