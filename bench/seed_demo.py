@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -20,28 +19,13 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqlite_setup import setup_sqlite  # noqa: E402
 
 
 def _setup(database: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.pop("REDIS_URL", None)
-    # Production settings: DEBUG's query logging would be measured too.
-    os.environ.update(
-        DEBUG="0",
-        SECRET_KEY="bench-" + "x" * 60,
-        PERSONAL_DATA_KEYS="8bI0ILJnYDgZ5pWTpcTgQNR2Sgn7tGnpJ5J0hjQc1fI=",
-        PERSONAL_DATA_HASH_KEY="bench-hash-key",
-    )
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from seeds.loader import load_seeds
-
-    call_command("migrate", verbosity=0)
-    load_seeds()
+    setup_sqlite(database)
 
 
 def bulk(seekers: int) -> float:
