@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +137,38 @@ def _reason(
     return Reason("activity", contribution, {"days": max(today - last, 0)})
 
 
+def _matches(
+    scored: Scored,
+    top: NDArray[np.int64],
+    *,
+    ids: NDArray[np.int64],
+    config: MatchConfig,
+    taxonomy: Taxonomy,
+    seeker: dict[str, NDArray[Any]],
+    seeker_index: Callable[[int], int],
+    post_slots: Callable[[int], int],
+    today: int,
+) -> list[Match]:
+    """The ranked pairs ``top`` as matches with their reasons (either direction)."""
+    return [
+        Match(
+            id=int(ids[index]),
+            score=float(scored.score[index]),
+            reasons=_reasons(
+                scored,
+                int(index),
+                config=config,
+                taxonomy=taxonomy,
+                seeker=seeker,
+                seeker_index=seeker_index(int(index)),
+                post_slots=post_slots(int(index)),
+                today=today,
+            ),
+        )
+        for index in top
+    ]
+
+
 def _post_columns_of(
     record: PostRecord, taxonomy: Taxonomy, config: MatchConfig
 ) -> dict[str, NDArray[Any]]:
@@ -188,23 +221,17 @@ def seekers_for_post(
             scored.score[feasible], columns["recent_pushes"][feasible], k, config.near_equal_band
         )
     ]
-    return [
-        Match(
-            id=int(seekers.ids[rows[index]]),
-            score=float(scored.score[index]),
-            reasons=_reasons(
-                scored,
-                index,
-                config=config,
-                taxonomy=seekers.taxonomy,
-                seeker=columns,
-                seeker_index=index,
-                post_slots=post.slots,
-                today=today,
-            ),
-        )
-        for index in top
-    ]
+    return _matches(
+        scored,
+        top,
+        ids=seekers.ids[rows],
+        config=config,
+        taxonomy=seekers.taxonomy,
+        seeker=columns,
+        seeker_index=lambda index: index,
+        post_slots=lambda index: post.slots,
+        today=today,
+    )
 
 
 def posts_for_seeker(
@@ -230,23 +257,17 @@ def posts_for_seeker(
     feasible = np.flatnonzero(scored.feasible)
     no_pushes = np.zeros(len(feasible), dtype=np.float32)
     top = feasible[rank_fairly(scored.score[feasible], no_pushes, k, 0.0)]
-    return [
-        Match(
-            id=int(posts.ids[rows[index]]),
-            score=float(scored.score[index]),
-            reasons=_reasons(
-                scored,
-                index,
-                config=config,
-                taxonomy=seekers.taxonomy,
-                seeker=seeker,
-                seeker_index=0,
-                post_slots=int(posts.slots[rows[index]]),
-                today=today,
-            ),
-        )
-        for index in top
-    ]
+    return _matches(
+        scored,
+        top,
+        ids=posts.ids[rows],
+        config=config,
+        taxonomy=seekers.taxonomy,
+        seeker=seeker,
+        seeker_index=lambda index: 0,
+        post_slots=lambda index: int(posts.slots[rows[index]]),
+        today=today,
+    )
 
 
 def score_matrix(

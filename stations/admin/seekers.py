@@ -32,6 +32,7 @@ from stations.selectors.eligibility import certificates_expiring
 from stations.selectors.scope import Scope, seekers_in_scope
 from stations.services.identity import REVEAL_PERMISSION, id_number_hash, personal_data_reveal
 from stations.services.seekers import (
+    PROFILE_FIELDS,
     seeker_register,
     seeker_registering_station_default,
     seeker_update,
@@ -40,22 +41,9 @@ from stations.services.seekers import (
 from stations.validators import normalize_mobile_phone, parse_national_id
 
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
-FORM_PROFILE_FIELDS = [
-    "full_name",
-    "household",
-    "residence_region",
-    "latitude",
-    "longitude",
-    "expected_daily_wage",
-    "max_travel_km",
-    "employment_status",
-    "graduation_year",
-    "preferred_language",
-    "consent_sms",
-    "consent_push",
-    "consent_wechat",
-    "registering_station",
-]
+# The profile the form edits: the service's fields but the availability mask, which the
+# form shows as checkboxes.
+FORM_PROFILE_FIELDS = sorted(PROFILE_FIELDS - {"availability"})
 
 
 class SeekerAdminForm(forms.ModelForm):
