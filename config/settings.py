@@ -160,8 +160,68 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Matching and notifications have queues of their own, so that a slow gateway or a nightly
+# re-match never holds up the other; workers consume "celery,matching,notifications".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "matching.match_post": {"queue": "matching"},
+    "matching.match_seeker": {"queue": "matching"},
+    "matching.rematch_posts": {"queue": "matching"},
+    "matching.rematch_all": {"queue": "matching"},
+    "matching.dispatch_notifications": {"queue": "notifications"},
+    "matching.sweep_notifications": {"queue": "notifications"},
+}
 # A worker counts as alive while its heartbeat in Redis is younger than this (seconds).
 CELERY_WORKER_HEARTBEAT_TTL: int = env.int("CELERY_WORKER_HEARTBEAT_TTL", default=30)
+
+# --- Notifications ----------------------------------------------------------------------------
+# Channels behind one interface (matching.channels.base.Channel), chosen here. The in-app
+# inbox is the outbox itself and always on; the others default to the console channel, which
+# logs the message, until a gateway is configured.
+NOTIFICATION_CHANNELS: dict[str, dict[str, object]] = {
+    "sms": {
+        "BACKEND": env.str("SMS_BACKEND", default="matching.channels.console.ConsoleChannel"),
+        "OPTIONS": {
+            "url": env.str("SMS_GATEWAY_URL", default=""),
+            "api_key": env.str("SMS_GATEWAY_KEY", default=""),
+            "sender": env.str("SMS_SENDER", default="oddjobs"),
+        },
+    },
+    "push": {
+        "BACKEND": env.str("PUSH_BACKEND", default="matching.channels.console.ConsoleChannel"),
+        "OPTIONS": {
+            "url": env.str("FCM_URL", default="https://fcm.googleapis.com"),
+            "project_id": env.str("FCM_PROJECT_ID", default=""),
+            "access_token": env.str("FCM_ACCESS_TOKEN", default=""),
+        },
+    },
+    "wechat": {
+        "BACKEND": env.str("WECHAT_BACKEND", default="matching.channels.console.ConsoleChannel"),
+        "OPTIONS": {
+            "url": env.str("WECHAT_URL", default="https://api.weixin.qq.com"),
+            "access_token": env.str("WECHAT_ACCESS_TOKEN", default=""),
+            "template_ids": env.dict("WECHAT_TEMPLATE_IDS", default={}),
+        },
+    },
+}
+# A gateway gets this long per message before the attempt counts as failed (seconds).
+NOTIFICATION_SEND_TIMEOUT: float = env.float("NOTIFICATION_SEND_TIMEOUT", default=10.0)
+# A claimed message not finished within the lease is taken back by the sweep (seconds); above
+# the send timeout, so a slow but live send is never doubled.
+NOTIFICATION_LEASE_SECONDS: int = env.int("NOTIFICATION_LEASE_SECONDS", default=60)
+NOTIFICATION_MAX_ATTEMPTS: int = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# Job pushes per person and local day, over all channels but the in-app inbox.
+NOTIFICATION_DAILY_CAP: int = env.int("NOTIFICATION_DAILY_CAP", default=5)
+# No SMS or app push in these local hours (from, until); login codes are exempt.
+NOTIFICATION_QUIET_HOURS: tuple[int, int] = (
+    env.int("NOTIFICATION_QUIET_FROM", default=22),
+    env.int("NOTIFICATION_QUIET_UNTIL", default=8),
+)
+
+# --- Matching ---------------------------------------------------------------------------------
+# How many seekers a newly opened post is pushed to, and how many recommendations are kept.
+MATCHING_PUSH_TOP: int = env.int("MATCHING_PUSH_TOP", default=10)
+MATCHING_TOP_K: int = env.int("MATCHING_TOP_K", default=20)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -111,6 +111,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("exported records")
     MERGE = "merge", _("merged records")
     IMPORT = "import", _("imported records")
+    PUSH = "push", _("pushed a post to job seekers")
 
 
 class AuditLog(models.Model):

@@ -115,3 +115,13 @@ def _english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matching_snapshots():
+    """Matching keeps its snapshots in process memory; each test starts from its own data."""
+    from matching.snapshots import snapshots
+
+    snapshots.clear()
+    yield
+    snapshots.clear()

@@ -27,6 +27,7 @@ from stations.models import (
 from stations.models.placements import ApplicationStatus as AppStatus
 from stations.models.posts import PostStatus
 from stations.selectors.eligibility import missing_certificates
+from stations.services.changes import post_opened, seeker_changed
 from stations.services.posts import POST_TRANSITIONS
 
 APPLICATION_TRANSITIONS: dict[AppStatus, frozenset[AppStatus]] = {
@@ -147,6 +148,8 @@ def _move(
     application.status = to
     application.status_changed_at = now
     application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    # Bookings and reliability feed matching.
+    seeker_changed(application.seeker_id)
 
 
 def _locked_post_and_application(application: Application) -> tuple[JobPost, Application]:
@@ -164,6 +167,7 @@ def _release_opening(post: JobPost, *, by: User | None) -> None:
         post.status = PostStatus.OPEN
         post._history_user = by  # type: ignore[attr-defined]
         post.save(update_fields=["status", "updated_at"])
+        post_opened(post.pk)
 
 
 @transaction.atomic

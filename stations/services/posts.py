@@ -15,6 +15,7 @@ from core.errors import Conflict, DomainError
 from core.transitions import check_transition
 from stations.models import HOLDS_OPENING, Employer, JobPost, Occupation, Region, Station
 from stations.models.posts import PostStatus
+from stations.services.changes import post_opened
 
 POST_TRANSITIONS: dict[PostStatus, frozenset[PostStatus]] = {
     PostStatus.DRAFT: frozenset({PostStatus.OPEN, PostStatus.CANCELLED}),
@@ -124,6 +125,8 @@ def post_open(*, post: JobPost, by: User | None, now: dt.datetime) -> JobPost:
     if post.expires_at is None or post.expires_at < now:
         post.expires_at = end_of_day(post.ends_on)
     _save(post, by, ["status", "opened_at", "expires_at"])
+    if target == PostStatus.OPEN:
+        post_opened(post.pk)
     return post
 
 

@@ -31,6 +31,7 @@ from stations.models import (
 )
 from stations.models.placements import ApplicationStatus
 from stations.services.applications import APPLICATION_TRANSITIONS, application_move
+from stations.services.changes import seeker_changed
 from stations.services.identity import id_number_apply, id_number_hash
 from stations.validators import normalize_mobile_phone
 
@@ -143,6 +144,7 @@ def seeker_register(
         if by is not None and by.is_staff:
             seeker.verified_at = now
     _save_checked(seeker, by)
+    seeker_changed(seeker.pk)
     return seeker
 
 
@@ -181,6 +183,7 @@ def seeker_update(
         if by is not None and by.is_staff and seeker.verified_at is None:
             seeker.verified_at = now
     _save_checked(seeker, by)
+    seeker_changed(seeker.pk)
     return seeker
 
 
@@ -201,6 +204,7 @@ def seeker_key_group_add(
     ).first() or SeekerKeyGroup(seeker=seeker, key_group=key_group, started_on=started_on)
     span.ended_on = ended_on
     _validated(span, _("The key group membership is not valid.")).save()
+    seeker_changed(seeker.pk)
     return span
 
 
@@ -214,6 +218,7 @@ def seeker_skill_set(
     )
     skill.level, skill.years = level, years
     _validated(skill, _("The skill is not valid.")).save()
+    seeker_changed(seeker.pk)
     return skill
 
 
@@ -234,6 +239,7 @@ def seeker_certificate_set(
         number,
     )
     _validated(certificate, _("The certificate is not valid.")).save()
+    seeker_changed(seeker.pk)
     return certificate
 
 
@@ -409,6 +415,8 @@ def seekers_merge(
         object_id=str(keep.pk),
         detail={"merged": duplicate.pk},
     )
+    seeker_changed(keep.pk)
+    seeker_changed(duplicate.pk)
     return keep
 
 
