@@ -163,13 +163,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Matching and notifications have queues of their own, so that a slow gateway or a nightly
 # re-match never holds up the other; workers consume "celery,matching,notifications".
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+MATCHING_QUEUE: str = env.str("CELERY_MATCHING_QUEUE", default="matching")
+NOTIFICATIONS_QUEUE: str = env.str("CELERY_NOTIFICATIONS_QUEUE", default="notifications")
 CELERY_TASK_ROUTES = {
-    "matching.match_post": {"queue": "matching"},
-    "matching.match_seeker": {"queue": "matching"},
-    "matching.rematch_posts": {"queue": "matching"},
-    "matching.rematch_all": {"queue": "matching"},
-    "matching.dispatch_notifications": {"queue": "notifications"},
-    "matching.sweep_notifications": {"queue": "notifications"},
+    "matching.match_post": {"queue": MATCHING_QUEUE},
+    "matching.match_seeker": {"queue": MATCHING_QUEUE},
+    "matching.rematch_posts": {"queue": MATCHING_QUEUE},
+    "matching.rematch_all": {"queue": MATCHING_QUEUE},
+    "matching.dispatch_notifications": {"queue": NOTIFICATIONS_QUEUE},
+    "matching.sweep_notifications": {"queue": NOTIFICATIONS_QUEUE},
 }
 # A worker counts as alive while its heartbeat in Redis is younger than this (seconds).
 CELERY_WORKER_HEARTBEAT_TTL: int = env.int("CELERY_WORKER_HEARTBEAT_TTL", default=30)
@@ -210,6 +212,8 @@ NOTIFICATION_SEND_TIMEOUT: float = env.float("NOTIFICATION_SEND_TIMEOUT", defaul
 # the send timeout, so a slow but live send is never doubled.
 NOTIFICATION_LEASE_SECONDS: int = env.int("NOTIFICATION_LEASE_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS: int = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# The sweep leaves a just-enqueued message this long to its task before enqueuing it again.
+NOTIFICATION_SWEEP_GRACE_SECONDS: int = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)
 # Job pushes per person and local day, over all channels but the in-app inbox.
 NOTIFICATION_DAILY_CAP: int = env.int("NOTIFICATION_DAILY_CAP", default=5)
 # No SMS or app push in these local hours (from, until); login codes are exempt.

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from matching.engine import PostSnapshot, SeekerSnapshot, Taxonomy
 from matching.selectors.snapshot import (
+    DEFAULT_CONFIG,
     open_post_records,
     seeker_columns,
     seeker_records,
@@ -111,7 +112,10 @@ class SnapshotCache:
                 self._posts = (self._posts[0], now, version)
                 return self._posts[0]
         taxonomy = self.taxonomy()
-        snapshot = PostSnapshot(taxonomy, open_post_records(), radius_km=0.0)
+        # Each record carries its region's radius (open_post_records).
+        snapshot = PostSnapshot(
+            taxonomy, open_post_records(), radius_km=DEFAULT_CONFIG.default_post_radius_km
+        )
         with self._lock:
             self._posts = (snapshot, now, version)
         return snapshot

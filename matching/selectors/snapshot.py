@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from numpy.typing import NDArray
 
-from matching.engine import PostRecord, SeekerRecord, SeekerSnapshot, Taxonomy
+from matching.engine import MatchConfig, PostRecord, SeekerRecord, SeekerSnapshot, Taxonomy
 from matching.engine.snapshot import BOOKING_COLUMNS, NEVER_EXPIRES, SKILL_COLUMNS
 from matching.models import MatchingPolicy, Notification
 from stations.models import (
@@ -41,6 +41,7 @@ from stations.models.posts import PostStatus, WageUnit
 MATCHABLE_STATUSES = (JobSeeker.EmploymentStatus.UNEMPLOYED, JobSeeker.EmploymentStatus.FLEXIBLE)
 # Recent exposure: posts pushed to a person in this many days.
 EXPOSURE_WINDOW_DAYS = 30
+DEFAULT_CONFIG = MatchConfig()
 # Converting offers to a day's pay.
 HOURS_PER_DAY = 8
 WORKING_DAYS_PER_MONTH = Decimal("21.75")
@@ -361,9 +362,9 @@ def _radius_by_region() -> dict[str, float]:
     return dict(MatchingPolicy.objects.values_list("region__path", "default_post_radius_km"))
 
 
-def _radius_for(path: str, radii: dict[str, float]) -> float | None:
+def _radius_for(path: str, radii: dict[str, float]) -> float:
     prefixes = [prefix for prefix in radii if path.startswith(prefix)]
-    return radii[max(prefixes, key=len)] if prefixes else None
+    return radii[max(prefixes, key=len)] if prefixes else DEFAULT_CONFIG.default_post_radius_km
 
 
 def open_post_records(*, ids: Sequence[int] | None = None) -> list[PostRecord]:

@@ -54,8 +54,6 @@ NOTIFICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 EXTERNAL_CHANNELS = (Channel.SMS, Channel.PUSH, Channel.WECHAT)
 QUIET_CHANNELS = (Channel.SMS, Channel.PUSH)  # WeChat messages wait in the app silently
-# The sweep leaves a just-enqueued row this long to its task before enqueuing it again.
-ENQUEUE_GRACE = dt.timedelta(seconds=60)
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 3600
 SEND_THREADS = 8
@@ -361,8 +359,9 @@ def notifications_dispatch(
 def notifications_sweep(*, now: dt.datetime, limit: int = 5000) -> int:
     """Enqueue again what is due and not on its way: rows that were never dispatched (a lost
     broker message), whose retry time has come, or whose worker died holding them."""
+    grace = dt.timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
     due = Q(status=Status.PENDING, next_attempt_at__lte=now) & (
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - ENQUEUE_GRACE)
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - grace)
     )
     abandoned = Q(status=Status.SENDING, lease_until__lt=now)
     ids = list(

@@ -23,10 +23,13 @@ from matching.engine import (
     gini,
     posts_for_seeker,
     rank_fairly,
+    rematch_posts,
     score_matrix,
     seekers_for_post,
     total_score,
 )
+from matching.engine.matcher import _post_columns_of
+from matching.engine.scoring import post_columns, score_pairs, seeker_columns
 
 TODAY = dt.date(2026, 11, 20).toordinal()
 WELDER, ELECTRICIAN, STEEL_FIXER, BRICKLAYER, COOK = 101, 102, 103, 104, 105
@@ -341,3 +344,244 @@ def test_the_configuration_refuses_weights_that_do_not_add_up():
         MatchConfig(weights={"skill": 0.5, "distance": 0.2})
     with pytest.raises(ValueError, match="unknown features"):
         MatchConfig(weights={"charm": 1.0})
+
+
+def test_trade_tiers_follow_the_taxonomy():
+    assert [list(trades) for _, trades in TAXONOMY.trade_tiers([WELDER]).by_kind()] == [
+        [WELDER],
+        [],
+        [ELECTRICIAN],
+    ]
+    assert [list(trades) for _, trades in TAXONOMY.trade_tiers([STEEL_FIXER]).by_kind()] == [
+        [STEEL_FIXER],
+        [BRICKLAYER],
+        [],
+    ]
+    # A welder who also lays bricks: bricklaying is their own trade, not a related one.
+    tiers = TAXONOMY.trade_tiers([WELDER, BRICKLAYER, -1])
+    assert [list(trades) for _, trades in tiers.by_kind()] == [
+        [WELDER, BRICKLAYER],
+        [STEEL_FIXER],
+        [ELECTRICIAN],
+    ]
+
+
+def test_a_seeker_given_another_trade_is_found_for_it_before_any_reindex():
+    snapshot = SeekerSnapshot.build(TAXONOMY, [seeker(1, skills=[(COOK, 3)]), seeker(2)])
+    job = post()
+    assert [m.id for m in seekers_for_post(job, snapshot, config=CONFIG, today=TODAY)] == [2]
+    snapshot.upsert(seeker(1, skills=[(WELDER, 9)], recent_pushes=0))
+    assert {m.id for m in seekers_for_post(job, snapshot, config=CONFIG, today=TODAY)} == {1, 2}
+    snapshot.reindex()
+    assert {m.id for m in seekers_for_post(job, snapshot, config=CONFIG, today=TODAY)} == {1, 2}
+
+
+def test_a_seeker_at_the_very_edge_of_the_band_still_gets_in():
+    # Skill and distance only, so the upper bound is exact: a welder with ten years scores
+    # 0.5 + 0.5 · e^(-km / 100). The two best, close by, score 0.999 and 0.99, in the band
+    # [0.9, 1.0). A seeker scoring 0.900001 is in that band too, 100 · ln(1 / 0.800002) =
+    # 22.3 km out (far beyond the first probe), and pushed less than they goes first.
+    config = MatchConfig(
+        weights={
+            "skill": 0.5,
+            "distance": 0.5,
+            "wage": 0.0,
+            "availability": 0.0,
+            "priority": 0.0,
+            "reliability": 0.0,
+            "activity": 0.0,
+        },
+        near_equal_band=0.1,
+        distance_scale_km=100.0,
+    )
+    km_per_degree = 6371.0088 * math.pi / 180
+
+    def at_score(seeker_id: int, score: float, pushes: int) -> SeekerRecord:
+        km = -100 * math.log(2 * score - 1)
+        return seeker(
+            seeker_id,
+            latitude=LAT + km / km_per_degree,
+            skills=[(WELDER, 10)],
+            max_travel_km=30,
+            recent_pushes=pushes,
+        )
+
+    records = [
+        at_score(1, 0.999, 5),
+        at_score(2, 0.99, 5),
+        at_score(3, 0.900001, 0),
+        at_score(4, 0.899999, 0),  # a band lower
+    ]
+    assert [m.id for m in ranked(records, post(radius_km=30), config=config, k=2)] == [3, 1]
+
+
+# A taxonomy of 24 trades: three to a minor group, nine to a middle group.
+WIDE_TAXONOMY = Taxonomy(
+    trade_minor={trade: trade // 3 for trade in range(1, 25)},
+    trade_middle={trade: trade // 9 for trade in range(1, 25)},
+    trade_names={trade: (f"工种{trade}", f"trade {trade}") for trade in range(1, 25)},
+    key_groups=("rural_labour", "employment_difficulty", "college_graduate", "veteran"),
+    key_group_names={},
+    certificate_kinds=("welding_permit", "electrician_permit"),
+)
+
+
+def _random_seeker(rng: np.random.Generator, seeker_id: int, spread: float) -> SeekerRecord:
+    located = rng.random() < 0.97
+    skill_count = int(rng.integers(0, 5))
+    return SeekerRecord(
+        id=seeker_id,
+        latitude=LAT + rng.normal(0, spread) if located else None,
+        longitude=LON + rng.normal(0, spread) if located else None,
+        # Trade 30 is unknown to the taxonomy; trades may repeat.
+        skills=[
+            (int(rng.choice([*range(1, 25), 30])), int(rng.integers(0, 15)))
+            for _ in range(skill_count)
+        ],
+        availability=int(rng.choice([(1 << 21) - 1, int(rng.integers(0, 1 << 21)), 0b111])),
+        expected_daily_wage=None if rng.random() < 0.5 else float(rng.normal(200, 50)),
+        max_travel_km=float(rng.choice([2, 5, 10, 30, 80])),
+        key_groups=[code for code in WIDE_TAXONOMY.key_groups if rng.random() < 0.3],
+        completions=int(rng.integers(0, 6)),
+        no_shows=int(rng.integers(0, 3)),
+        recent_pushes=int(rng.integers(0, 4)),
+        last_active=0 if rng.random() < 0.1 else TODAY - int(rng.integers(0, 60)),
+        birth_date=TODAY - int(rng.integers(14 * 365, 70 * 365)),
+        active=rng.random() < 0.95,
+        bookings=[(TODAY + 2, TODAY + 4)] if rng.random() < 0.1 else [],
+        certificates={"welding_permit": TODAY + 100} if rng.random() < 0.5 else {},
+    )
+
+
+def _random_post(rng: np.random.Generator, post_id: int, spread: float) -> PostRecord:
+    return PostRecord(
+        id=post_id,
+        latitude=LAT + rng.normal(0, spread),
+        longitude=LON + rng.normal(0, spread),
+        trade=int(rng.choice([*range(1, 25), 30])),
+        daily_wage=None if rng.random() < 0.1 else float(rng.normal(210, 40)),
+        starts_on=TODAY + 1,
+        ends_on=TODAY + int(rng.integers(1, 10)),
+        slots=int(rng.choice([(1 << 21) - 1, int(rng.integers(1, 1 << 21))])),
+        radius_km=None if rng.random() < 0.3 else float(rng.choice([3, 10, 30])),
+        openings_left=int(rng.integers(0, 3)),
+        certificates=["welding_permit"] if rng.random() < 0.2 else [],
+        open=rng.random() < 0.9,
+    )
+
+
+def _random_config(data) -> MatchConfig:
+    raw = [data.draw(st.integers(0, 10)) for _ in range(7)]
+    # Without some weights the upper bound is the score itself, and pairs at the very edge
+    # of what can reach the threshold are common.
+    tight = data.draw(st.sampled_from(["none", "wage and availability", "all but two"]))
+    if tight != "none":
+        raw[2] = raw[3] = 0
+    if tight == "all but two":
+        raw[4] = raw[5] = raw[6] = 0
+    if sum(raw) == 0:
+        raw[0] = 1
+    names = ("skill", "distance", "wage", "availability", "priority", "reliability", "activity")
+    return MatchConfig(
+        weights={name: value / sum(raw) for name, value in zip(names, raw, strict=True)},
+        require_related_skill=data.draw(st.booleans()),
+        near_equal_band=data.draw(st.sampled_from([0.0, 0.02, 0.1])),
+        distance_scale_km=data.draw(st.sampled_from([2.0, 6.0, 30.0])),
+    )
+
+
+def _random_city(data) -> tuple[SeekerSnapshot, list[PostRecord], MatchConfig, int, int]:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    spread = data.draw(st.sampled_from([0.005, 0.03, 0.1, 0.4]))
+    count = data.draw(st.integers(1, 300))
+    snapshot = SeekerSnapshot.build(
+        WIDE_TAXONOMY, [_random_seeker(rng, index, spread) for index in range(count)]
+    )
+    # Some seekers change after the last reindex: moved, given other trades, or new.
+    for _ in range(data.draw(st.integers(0, 8))):
+        seeker_id = int(rng.integers(0, count + 5))
+        snapshot.upsert(_random_seeker(rng, seeker_id, spread))
+    posts = [_random_post(rng, index, spread) for index in range(5)]
+    config = _random_config(data)
+    return snapshot, posts, config, data.draw(st.integers(1, 25)), count
+
+
+def _every_seeker_scored(
+    job: PostRecord, snapshot: SeekerSnapshot, config: MatchConfig, k: int
+) -> list[tuple[int, float]]:
+    """The naive way: every seeker scored, then ranked."""
+    taxonomy = snapshot.taxonomy
+    middle = int(taxonomy.lookup(taxonomy.middle_of, np.array([job.trade]))[0])
+    if config.require_related_skill and middle < 0:
+        return []
+    rows = np.arange(snapshot.size)
+    columns = seeker_columns(snapshot, rows)
+    scored = score_pairs(_post_columns_of(job, taxonomy, config), columns, taxonomy, config, TODAY)
+    feasible = np.flatnonzero(scored.feasible)
+    top = feasible[
+        rank_fairly(
+            scored.score[feasible], columns["recent_pushes"][feasible], k, config.near_equal_band
+        )
+    ]
+    return [(int(snapshot.ids[index]), float(scored.score[index])) for index in top]
+
+
+def _every_post_scored(
+    seeker_id: int, snapshot: SeekerSnapshot, posts: PostSnapshot, config: MatchConfig, k: int
+) -> list[tuple[int, float]]:
+    row = snapshot.row_of[seeker_id]
+    if np.isnan(snapshot.lat[row]):
+        return []
+    rows = posts.index.order  # every post, in the grid's order
+    rows = rows[posts.open[rows] & (posts.openings[rows] > 0)]
+    seeker_row = seeker_columns(snapshot, np.array([row]))
+    scored = score_pairs(post_columns(posts, rows), seeker_row, posts.taxonomy, config, TODAY)
+    feasible = np.flatnonzero(scored.feasible)
+    no_pushes = np.zeros(len(feasible), dtype=np.float32)
+    top = feasible[rank_fairly(scored.score[feasible], no_pushes, k, 0.0)]
+    return [(int(posts.ids[rows[index]]), float(scored.score[index])) for index in top]
+
+
+def _same(got, expected) -> bool:
+    return [m.id for m in got] == [seeker_id for seeker_id, _ in expected] and all(
+        m.score == pytest.approx(score, abs=1e-12)
+        for m, (_, score) in zip(got, expected, strict=True)
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_the_pruned_search_ranks_seekers_as_scoring_every_one_would(data):
+    snapshot, posts, config, k, _ = _random_city(data)
+    for job in posts:
+        got = seekers_for_post(job, snapshot, config=config, today=TODAY, k=k)
+        assert _same(got, _every_seeker_scored(job, snapshot, config, k)), job
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_the_pruned_search_ranks_posts_as_scoring_every_one_would(data):
+    snapshot, _, config, k, count = _random_city(data)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    spread = data.draw(st.sampled_from([0.005, 0.03, 0.1]))
+    posts = PostSnapshot(
+        WIDE_TAXONOMY,
+        [_random_post(rng, index, spread) for index in range(data.draw(st.integers(1, 400)))],
+        radius_km=config.default_post_radius_km,
+    )
+    for seeker_id in rng.choice(list(snapshot.row_of), size=min(5, count), replace=False):
+        got = posts_for_seeker(int(seeker_id), snapshot, posts, config=config, today=TODAY, k=k)
+        expected = _every_post_scored(int(seeker_id), snapshot, posts, config, k)
+        assert _same(got, expected), seeker_id
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.data())
+def test_rematch_gives_each_post_what_seekers_for_post_gives_it(data):
+    snapshot, posts, config, k, _ = _random_city(data)
+    rematched = list(rematch_posts(posts, snapshot, config=config, today=TODAY, k=k))
+    assert sorted(post_id for post_id, _ in rematched) == [job.id for job in posts]
+    for job in posts:
+        assert dict(rematched)[job.id] == seekers_for_post(
+            job, snapshot, config=config, today=TODAY, k=k
+        )
