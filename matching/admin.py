@@ -74,7 +74,11 @@ class CandidatesPostAdmin(JobPostAdmin):
         post = self.get_object(request, object_id)
         if post is None:
             raise Http404
-        if not self.has_view_or_change_permission(request, post):
+        # Candidates are people: staff who may not see job seekers do not see them here.
+        if not (
+            self.has_view_or_change_permission(request, post)
+            and request.user.has_perm("stations.view_jobseeker")
+        ):
             raise PermissionDenied
         now = timezone.now()
         candidates = candidates_for_post(post)
@@ -83,7 +87,7 @@ class CandidatesPostAdmin(JobPostAdmin):
         ):
             post_match(post_id=post.pk, now=now, push_top=0)
             candidates = candidates_for_post(post)
-        form = PushForm(request.POST or None, candidates=candidates)
+        form = PushForm(request.POST if request.method == "POST" else None, candidates=candidates)
         if request.method == "POST":
             if not self.has_change_permission(request, post):
                 raise PermissionDenied

@@ -59,11 +59,22 @@ ROLE_PERMISSIONS: dict[StaffRole, dict[str, list[str]]] = {
     },
 }
 
-# Permissions outside the stations app: the bureau administrator reads the audit log and
-# picks existing accounts when assigning roles. Creating or changing accounts (and so
-# superuser flags) stays with superusers.
+# Permissions outside the stations app: the bureau administrator reads the audit log, picks
+# existing accounts when assigning roles and sets the region's matching policy. Creating or
+# changing accounts (and so superuser flags) stays with superusers. Counter staff see the
+# recommendations and the messages sent to the people they serve.
+_OUTBOX = ["matching.view_notification", "matching.view_recommendation"]
 OTHER_APP_PERMISSIONS: dict[StaffRole, list[str]] = {
-    StaffRole.BUREAU_ADMIN: ["core.view_auditlog", "auth.view_user"],
+    StaffRole.STATION_STAFF: _OUTBOX,
+    StaffRole.EMPLOYMENT_PROFESSIONAL: _OUTBOX,
+    StaffRole.BUREAU_ADMIN: [
+        "core.view_auditlog",
+        "auth.view_user",
+        *_OUTBOX,
+        "matching.view_matchingpolicy",
+        "matching.add_matchingpolicy",
+        "matching.change_matchingpolicy",
+    ],
 }
 
 _CODENAMES = {"merge": "merge_jobseeker", "reveal": "reveal_personal_data"}
@@ -83,7 +94,7 @@ def role_groups_ensure() -> dict[StaffRole, Group]:
     permissions = {
         f"{permission.content_type.app_label}.{permission.codename}": permission
         for permission in Permission.objects.filter(
-            content_type__app_label__in=["stations", "core", "auth"]
+            content_type__app_label__in=["stations", "core", "auth", "matching"]
         ).select_related("content_type")
     }
     groups = {}

@@ -22,7 +22,14 @@ pytestmark = pytest.mark.django_db
 # The management forms of the seeker page's inlines, with no rows.
 EMPTY_INLINES = {
     f"{prefix}-{count}": "0"
-    for prefix in ("key_group_spans", "skill_rows", "certificates", "applications", "wage_claims")
+    for prefix in (
+        "key_group_spans",
+        "skill_rows",
+        "certificates",
+        "applications",
+        "wage_claims",
+        "recommendations",
+    )
     for count in ("TOTAL_FORMS", "INITIAL_FORMS")
 }
 
