@@ -68,7 +68,7 @@ def test_staff_see_the_ranked_candidates_with_reasons_and_masked_phones(client, 
 
 def test_staff_push_the_post_to_the_selected_seekers_in_one_click(client, city):
     login(client, stations=[city["station"]])
-    first, second = city["seekers"]
+    _first, second = city["seekers"]
     client.get(candidates_url(city["post"]))
 
     response = client.post(candidates_url(city["post"]), {"seekers": [second.pk]}, follow=True)
