@@ -57,6 +57,9 @@ QUIET_CHANNELS = (Channel.SMS, Channel.PUSH)  # WeChat messages wait in the app 
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 3600
 SEND_THREADS = 8
+# Rows claimed at once: SEND_THREADS × CLAIM_ROUNDS, finished within CLAIM_ROUNDS send
+# timeouts, which the lease (NOTIFICATION_LEASE_SECONDS) must exceed.
+CLAIM_ROUNDS = 4
 
 log = logging.getLogger(__name__)
 
@@ -319,16 +322,26 @@ def _record(
             row.status, row.last_error = Status.FAILED, str(error)[:500]
         counts[row.status] = counts.get(row.status, 0) + 1
         done.append(row)
-    # Only rows still ours: a row the sweep took back after our lease ran out is left alone.
-    for row in done:
-        Notification.objects.filter(pk=row.pk, status=Status.SENDING, attempts=row.attempts).update(
-            status=row.status,
-            sent_at=row.sent_at,
-            provider_message_id=row.provider_message_id,
-            last_error=row.last_error,
-            next_attempt_at=row.next_attempt_at,
-            enqueued_at=row.enqueued_at,
-            lease_until=None,
+    # Only rows still ours: a row the sweep took back after our lease ran out (and maybe
+    # claimed again, with one more attempt) is left to whoever holds it now.
+    with transaction.atomic():
+        held = dict(
+            Notification.objects.select_for_update()
+            .filter(pk__in=[row.pk for row in done], status=Status.SENDING)
+            .values_list("pk", "attempts")
+        )
+        ours = [row for row in done if held.get(row.pk) == row.attempts]
+        Notification.objects.bulk_update(
+            ours,
+            [
+                "status",
+                "sent_at",
+                "provider_message_id",
+                "last_error",
+                "next_attempt_at",
+                "enqueued_at",
+                "lease_until",
+            ],
         )
     return counts
 
@@ -338,12 +351,12 @@ def notifications_dispatch(
 ) -> dict[str, int]:
     """Send the due rows among ``ids``; safe to run twice or concurrently for the same ids.
 
-    Rows are claimed a few at a time and sent from a small thread pool, so a claimed row is
-    always finished well within its lease (one send timeout), however slow the gateway; rows
-    not reached before the task's time limit stay pending for the sweep.
+    Rows are claimed a few dozen at a time and sent from a small thread pool, so a claimed row
+    is finished within its lease (a few send timeouts), however slow the gateway; rows not
+    reached before the task's time limit stay pending for the sweep.
     """
     counts: dict[str, int] = {}
-    chunk = SEND_THREADS * 2
+    chunk = SEND_THREADS * CLAIM_ROUNDS
     with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
         for start in range(0, len(ids), chunk):
             claimed = _claim(ids[start : start + chunk], now())

@@ -381,3 +381,12 @@ def test_the_daily_cap_holds_under_concurrent_dispatchers(seeded, gateway, monke
     assert len(gateway.delivered) == 1
     statuses = sorted(Notification.objects.filter(pk__in=ids).values_list("status", flat=True))
     assert statuses == [Status.SENT, Status.SKIPPED, Status.SKIPPED, Status.SKIPPED]
+
+
+def test_a_lease_shorter_than_a_claims_sends_fails_the_system_check():
+    from matching.checks import lease_outlasts_a_claim
+
+    assert lease_outlasts_a_claim(None) == []
+    with override_settings(NOTIFICATION_LEASE_SECONDS=5, NOTIFICATION_SEND_TIMEOUT=2):
+        (error,) = lease_outlasts_a_claim(None)
+    assert error.id == "matching.E001"

@@ -21,7 +21,7 @@ from tests.workers import CeleryWorker, wait_for
 
 pytestmark = [pytest.mark.services("worker"), pytest.mark.django_db(transaction=True)]
 
-LEASE_SECONDS = 3
+LEASE_SECONDS = 5
 Status = Notification.Status
 
 
@@ -64,7 +64,7 @@ def start_worker(queues, gateway) -> CeleryWorker:
         SMS_BACKEND="matching.channels.sms.HttpSmsChannel",
         SMS_GATEWAY_URL=f"{gateway.url}/sms",
         SMS_GATEWAY_KEY="test",
-        NOTIFICATION_SEND_TIMEOUT="2",
+        NOTIFICATION_SEND_TIMEOUT="1",
         NOTIFICATION_LEASE_SECONDS=str(LEASE_SECONDS),
         NOTIFICATION_DAILY_CAP="1000",
         MATCHING_PUSH_TOP="3",
