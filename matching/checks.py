@@ -13,7 +13,8 @@ def lease_outlasts_a_claim(app_configs: Any, **kwargs: Any) -> list[Error]:
     from matching.services.outbox import CLAIM_ROUNDS
 
     needed = CLAIM_ROUNDS * settings.NOTIFICATION_SEND_TIMEOUT
-    if settings.NOTIFICATION_LEASE_SECONDS <= needed:
+    lease: float = settings.NOTIFICATION_LEASE_SECONDS
+    if lease <= needed:
         return [
             Error(
                 f"NOTIFICATION_LEASE_SECONDS ({settings.NOTIFICATION_LEASE_SECONDS}) must exceed "
