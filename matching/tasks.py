@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from matching.services.outbox import notifications_dispatch, notifications_sweep
-from matching.services.recommendations import post_match, seeker_match
+from matching.services.recommendations import post_match, posts_rematch, seeker_match
 from stations.models import JobPost
 from stations.models.posts import PostStatus
 
@@ -46,8 +46,7 @@ def match_seeker(seeker_id: int) -> int:
 @shared_task(name="matching.rematch_posts", soft_time_limit=600, time_limit=660, **RETRYING)
 def rematch_posts(post_ids: list[int]) -> int:
     """Re-rank a chunk of open posts without pushing again (the nightly run's unit)."""
-    now = timezone.now()
-    return sum(len(post_match(post_id=pk, now=now, push_top=0)) for pk in post_ids)
+    return posts_rematch(post_ids=post_ids, now=timezone.now())
 
 
 @shared_task(name="matching.rematch_all", soft_time_limit=60, time_limit=90, **RETRYING)

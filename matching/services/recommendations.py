@@ -17,6 +17,7 @@ from core.models import AuditAction
 from matching.engine import (
     ENGINE_VERSION,
     Match,
+    MatchConfig,
     SeekerSnapshot,
     posts_for_seeker,
     seekers_for_post,
@@ -26,49 +27,49 @@ from matching.selectors.policy import config_for_region
 from matching.selectors.snapshot import open_post_records, seeker_columns
 from matching.services.outbox import notify_seeker
 from matching.snapshots import snapshots
-from stations.models import JobPost, JobSeeker
+from stations.models import JobPost, JobSeeker, Region
 from stations.models.posts import PostStatus
 
 Direction = Recommendation.Direction
 
 
-def _store(
-    *,
-    direction: str,
-    matches: Sequence[Match],
-    now: dt.datetime,
-    post: JobPost | None = None,
-    seeker: JobSeeker | None = None,
+def _replace(
+    direction: str, rankings: dict[int, Sequence[Match]], now: dt.datetime
 ) -> list[Recommendation]:
-    """Replace the recommendations of one post (or one seeker) with ``matches``, keeping when
-    each pair was pushed. The caller holds the row lock of that post (or seeker)."""
-    subject = {"post": post} if post is not None else {"seeker": seeker}
-    current = Recommendation.objects.filter(direction=direction, **subject)
-    pushed = dict(
-        current.filter(pushed_at__isnull=False).values_list(
-            "seeker_id" if post is not None else "post_id", "pushed_at"
-        )
+    """Replace the stored rankings of some posts (or seekers, by direction) with ``rankings``
+    (subject id → matches), keeping when each pair was pushed. The caller holds the row locks
+    of those posts (or seekers)."""
+    by_post = direction == Direction.SEEKERS_FOR_POST
+    subject, other = ("post_id", "seeker_id") if by_post else ("seeker_id", "post_id")
+    current = Recommendation.objects.filter(
+        direction=direction, **{f"{subject}__in": list(rankings)}
     )
+    pushed = {
+        (subject_id, other_id): at
+        for subject_id, other_id, at in current.filter(pushed_at__isnull=False).values_list(
+            subject, other, "pushed_at"
+        )
+    }
     current.delete()
     # The snapshot may hold a seeker or post deleted since it was loaded.
-    other = JobSeeker if post is not None else JobPost
-    exists = set(other.objects.filter(pk__in=[m.id for m in matches]).values_list("pk", flat=True))
-    matches = [match for match in matches if match.id in exists]
+    model = JobSeeker if by_post else JobPost
+    wanted = {match.id for matches in rankings.values() for match in matches}
+    exists = set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True))
     rows = [
         Recommendation(
             direction=direction,
-            post_id=post.pk if post is not None else match.id,
-            seeker_id=seeker.pk if seeker is not None else match.id,
             rank=rank,
             score=min(max(match.score, 0.0), 1.0),
             reasons=[reason.as_dict() for reason in match.reasons],
             engine_version=ENGINE_VERSION,
             computed_at=now,
-            pushed_at=pushed.get(match.id),
+            pushed_at=pushed.get((subject_id, match.id)),
+            **{subject: subject_id, other: match.id},
         )
-        for rank, match in enumerate(matches, start=1)
+        for subject_id, matches in rankings.items()
+        for rank, match in enumerate((m for m in matches if m.id in exists), start=1)
     ]
-    return Recommendation.objects.bulk_create(rows)
+    return Recommendation.objects.bulk_create(rows, batch_size=5000)
 
 
 @transaction.atomic
@@ -97,11 +98,43 @@ def post_match(
         today=timezone.localdate(now).toordinal(),
         k=settings.MATCHING_TOP_K,
     )
-    stored = _store(direction=Direction.SEEKERS_FOR_POST, matches=matches, now=now, post=post)
+    stored = _replace(Direction.SEEKERS_FOR_POST, {post.pk: matches}, now)
     top = settings.MATCHING_PUSH_TOP if push_top is None else push_top
     if top and matches:
         _push(post=post, seeker_ids=[match.id for match in matches[:top]], now=now, by=None)
     return stored
+
+
+def posts_rematch(*, post_ids: Sequence[int], now: dt.datetime) -> int:
+    """Re-rank a chunk of open posts without pushing (the nightly run): one read of the
+    chunk's posts, the engine per post, and one replacement of their rankings."""
+    records = open_post_records(ids=post_ids)
+    if not records:
+        return 0
+    seekers = snapshots.seekers(now=now)
+    today = timezone.localdate(now).toordinal()
+    regions = dict(
+        JobPost.objects.filter(pk__in=[r.id for r in records]).values_list("pk", "region_id")
+    )
+    configs: dict[int, MatchConfig] = {}
+    ranked: dict[int, list[Match]] = {}
+    for record in records:
+        region_id = regions[record.id]
+        if region_id not in configs:
+            configs[region_id] = config_for_region(Region.objects.get(pk=region_id))
+        ranked[record.id] = seekers_for_post(
+            record, seekers, config=configs[region_id], today=today, k=settings.MATCHING_TOP_K
+        )
+    with transaction.atomic():
+        # The same lock as post_match: a post opening meanwhile is ranked by one at a time.
+        locked = list(
+            JobPost.objects.select_for_update()
+            .filter(pk__in=list(ranked), status=PostStatus.OPEN)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        _replace(Direction.SEEKERS_FOR_POST, {pk: ranked[pk] for pk in locked}, now)
+    return len(locked)
 
 
 @transaction.atomic
@@ -128,7 +161,7 @@ def seeker_match(*, seeker_id: int, now: dt.datetime) -> list[Recommendation]:
         today=today.toordinal(),
         k=settings.MATCHING_TOP_K,
     )
-    return _store(direction=Direction.POSTS_FOR_SEEKER, matches=matches, now=now, seeker=seeker)
+    return _replace(Direction.POSTS_FOR_SEEKER, {seeker.pk: matches}, now)
 
 
 def _reason_text(recommendation: Recommendation | None) -> dict[str, str]:
