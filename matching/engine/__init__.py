@@ -12,6 +12,7 @@ from matching.engine.matcher import (
     Match,
     posts_for_seeker,
     rank_fairly,
+    rematch_posts,
     score_matrix,
     seekers_for_post,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "gini",
     "posts_for_seeker",
     "rank_fairly",
+    "rematch_posts",
     "score_matrix",
     "seekers_for_post",
     "total_score",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching.engine.config import FEATURES, MatchConfig
+from matching.engine.geo import cell_keys
 from matching.engine.reasons import Reason
 from matching.engine.scoring import Scored, post_columns, score_pairs, seeker_columns
+from matching.engine.search import top_posts, top_seekers
 from matching.engine.snapshot import PostRecord, PostSnapshot, SeekerSnapshot, Taxonomy
 
 ENGINE_VERSION = "1.0"
@@ -50,6 +52,8 @@ def rank_fairly(
 def _reasons(
     scored: Scored,
     index: int,
+    contributions: NDArray[np.float64],
+    order: NDArray[np.intp],
     *,
     config: MatchConfig,
     taxonomy: Taxonomy,
@@ -58,10 +62,10 @@ def _reasons(
     post_slots: int,
     today: int,
 ) -> tuple[Reason, ...]:
-    weights = np.array([config.weights.get(name, 0.0) for name in FEATURES])
-    contributions = scored.features[index] * weights
+    """The largest contributions of one pair (``contributions`` by feature, ``order`` of
+    them largest first) in words."""
     reasons: list[Reason] = []
-    for feature_index in np.argsort(-contributions):
+    for feature_index in order:
         contribution = float(contributions[feature_index])
         if contribution <= 0 or len(reasons) == TOP_REASONS:
             break
@@ -150,6 +154,9 @@ def _matches(
     today: int,
 ) -> list[Match]:
     """The ranked pairs ``top`` as matches with their reasons (either direction)."""
+    weights = np.array([config.weights.get(name, 0.0) for name in FEATURES])
+    contributions = scored.features[top] * weights
+    orders = np.argsort(-contributions, axis=-1)
     return [
         Match(
             id=int(ids[index]),
@@ -157,6 +164,8 @@ def _matches(
             reasons=_reasons(
                 scored,
                 int(index),
+                contributions[position],
+                orders[position],
                 config=config,
                 taxonomy=taxonomy,
                 seeker=seeker,
@@ -165,7 +174,7 @@ def _matches(
                 today=today,
             ),
         )
-        for index in top
+        for position, index in enumerate(top)
     ]
 
 
@@ -199,22 +208,25 @@ def seekers_for_post(
     k: int = 20,
 ) -> list[Match]:
     """The best ``k`` seekers for ``post``, with their reasons."""
-    if post.latitude is None or post.longitude is None:
+    if post.latitude is None or post.longitude is None or k <= 0:
         return []
-    radius = config.default_post_radius_km if post.radius_km is None else post.radius_km
-    middle_group = None
+    taxonomy = seekers.taxonomy
     if config.require_related_skill:
-        taxonomy = seekers.taxonomy
         middle_group = int(taxonomy.lookup(taxonomy.middle_of, np.array([post.trade]))[0])
         if middle_group < 0:
             return []
-    rows = seekers.rows_near(post.latitude, post.longitude, radius, middle_group)
+    post_columns = _post_columns_of(post, taxonomy, config)
+
+    def score_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        scored = score_pairs(post_columns, seeker_columns(seekers, rows), taxonomy, config, today)
+        return scored.feasible, scored.score
+
+    rows = top_seekers(post_columns, seekers, score_rows, config=config, today=today, k=k)
     if len(rows) == 0:
         return []
+    # The pool, in row order as a scan of every seeker would see it, ranked as before.
     columns = seeker_columns(seekers, rows)
-    scored = score_pairs(
-        _post_columns_of(post, seekers.taxonomy, config), columns, seekers.taxonomy, config, today
-    )
+    scored = score_pairs(post_columns, columns, taxonomy, config, today)
     feasible = np.flatnonzero(scored.feasible)
     top = feasible[
         rank_fairly(
@@ -226,7 +238,7 @@ def seekers_for_post(
         top,
         ids=seekers.ids[rows],
         config=config,
-        taxonomy=seekers.taxonomy,
+        taxonomy=taxonomy,
         seeker=columns,
         seeker_index=lambda index: index,
         post_slots=lambda index: post.slots,
@@ -245,15 +257,19 @@ def posts_for_seeker(
 ) -> list[Match]:
     """The best ``k`` open posts for one seeker, with the reasons."""
     row = seekers.row_of.get(seeker_id)
-    if row is None or np.isnan(seekers.lat[row]):
+    if row is None or np.isnan(seekers.lat[row]) or k <= 0:
         return []
-    reach = float(seekers.travel_km[row])
-    rows = posts.index.rows_near(float(seekers.lat[row]), float(seekers.lon[row]), reach)
-    rows = rows[posts.open[rows] & (posts.openings[rows] > 0)]
+    taxonomy = seekers.taxonomy
+    seeker = seeker_columns(seekers, np.array([row]))
+
+    def score_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        scored = score_pairs(post_columns(posts, rows), seeker, taxonomy, config, today)
+        return scored.feasible, scored.score
+
+    rows = top_posts(seeker, posts, score_rows, config=config, today=today, k=k)
     if len(rows) == 0:
         return []
-    seeker = seeker_columns(seekers, np.array([row]))
-    scored = score_pairs(post_columns(posts, rows), seeker, seekers.taxonomy, config, today)
+    scored = score_pairs(post_columns(posts, rows), seeker, taxonomy, config, today)
     feasible = np.flatnonzero(scored.feasible)
     no_pushes = np.zeros(len(feasible), dtype=np.float32)
     top = feasible[rank_fairly(scored.score[feasible], no_pushes, k, 0.0)]
@@ -262,12 +278,39 @@ def posts_for_seeker(
         top,
         ids=posts.ids[rows],
         config=config,
-        taxonomy=seekers.taxonomy,
+        taxonomy=taxonomy,
         seeker=seeker,
         seeker_index=lambda index: 0,
         post_slots=lambda index: int(posts.slots[rows[index]]),
         today=today,
     )
+
+
+def rematch_posts(
+    posts: Iterable[PostRecord],
+    seekers: SeekerSnapshot,
+    *,
+    config: MatchConfig,
+    today: int,
+    k: int = 20,
+) -> Iterator[tuple[int, list[Match]]]:
+    """``(post id, its best k seekers)`` for every post, each exactly as
+    ``seekers_for_post`` gives them: the nightly re-match.
+
+    Posts are taken by trade, then grid cell, so that consecutive posts read the same
+    slices of the grid and the same seekers' rows while they are still in the cache; the
+    pairs come out in that order. Give it a chunk of posts at a time (say a thousand, by
+    id range, from a Celery task) and store each chunk's results as they come.
+    """
+    records = list(posts)
+    keys = cell_keys(
+        np.array([np.nan if r.latitude is None else r.latitude for r in records]),
+        np.array([np.nan if r.longitude is None else r.longitude for r in records]),
+    )
+    order = sorted(range(len(records)), key=lambda index: (records[index].trade, keys[index]))
+    for index in order:
+        post = records[index]
+        yield post.id, seekers_for_post(post, seekers, config=config, today=today, k=k)
 
 
 def score_matrix(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.engine.geo import GridIndex, cell_keys
+from matching.engine.geo import GridIndex, cell_key
 
 SKILL_COLUMNS = 4  # a seeker's four longest-practised trades count
 BOOKING_COLUMNS = 2  # the current and the next placement
@@ -34,7 +34,7 @@ class Taxonomy:
     certificate_kinds: Sequence[str]
 
     def __post_init__(self) -> None:
-        size = max([*self.trade_minor, 0]) + 1
+        size = max([*self.trade_minor, *self.trade_middle, 0]) + 1
         minor = np.full(size + 1, -1, dtype=np.int64)
         middle = np.full(size + 1, -1, dtype=np.int64)
         for trade, group in self.trade_minor.items():
@@ -43,17 +43,103 @@ class Taxonomy:
             middle[trade] = group
         object.__setattr__(self, "minor_of", minor)
         object.__setattr__(self, "middle_of", middle)
+        # The same tables shifted by one, so that trade t is at t + 1 and anything out of
+        # range clips to a -1 at either end: one ``take`` per lookup.
+        object.__setattr__(self, "_minor_shifted", np.concatenate([[-1], minor]))
+        object.__setattr__(self, "_middle_shifted", np.concatenate([[-1], middle]))
+        trades_in: dict[tuple[str, int], list[int]] = {}
+        for trade in range(size):
+            for name, table in (("minor", minor), ("middle", middle)):
+                if table[trade] >= 0:
+                    trades_in.setdefault((name, int(table[trade])), []).append(trade)
+        object.__setattr__(self, "_trades_in", trades_in)
+        object.__setattr__(self, "_tiers", {})
+        object.__setattr__(self, "_priority_tables", {})
 
     minor_of: NDArray[np.int64] = field(init=False, repr=False, compare=False)
     middle_of: NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _minor_shifted: NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _middle_shifted: NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _trades_in: dict[tuple[str, int], list[int]] = field(init=False, repr=False, compare=False)
+    _tiers: dict[tuple[int, ...], TradeTiers] = field(init=False, repr=False, compare=False)
+    _priority_tables: dict[tuple[float, ...], NDArray[np.float64]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def group_bits(self, codes: Iterable[str]) -> int:
         return sum(1 << self.key_groups.index(code) for code in codes if code in self.key_groups)
 
     def lookup(self, table: NDArray[np.int64], trades: NDArray[Any]) -> NDArray[np.int64]:
         """Group ids of ``trades`` (-1 for no trade or an unknown one)."""
-        safe = np.where((trades >= 0) & (trades < len(table) - 1), trades, len(table) - 1)
-        return table[safe]
+        if table is self.minor_of:
+            shifted = self._minor_shifted
+        elif table is self.middle_of:
+            shifted = self._middle_shifted
+        else:
+            safe = np.where((trades >= 0) & (trades < len(table) - 1), trades, len(table) - 1)
+            return table[safe]
+        return shifted.take(np.add(trades, 1, dtype=np.int64), mode="clip")
+
+    def priority_table(self, priorities: tuple[float, ...]) -> NDArray[np.float64] | None:
+        """The highest of ``priorities`` (one per key group) among the groups of each
+        combination of group bits, or None when there are too many groups to list."""
+        if len(self.key_groups) > 12:
+            return None
+        table = self._priority_tables.get(priorities)
+        if table is None:
+            bits = np.arange(1 << len(self.key_groups))
+            table = np.zeros(len(bits))
+            for bit, weight in enumerate(priorities):
+                if weight:
+                    table = np.maximum(table, np.where(bits >> bit & 1, weight, 0.0))
+            self._priority_tables[priorities] = table
+        return table
+
+    def trade_tiers(self, trades: Iterable[int]) -> TradeTiers:
+        """The trades whose skill fit with any of ``trades`` is the same trade, the same
+        minor group, the same middle group (``skill_kind`` 3, 2, 1), each once.
+
+        Example: for a welder (minor group "welding", middle group "construction") they are
+        [welder], the other welding trades, the other construction trades.
+        """
+        key = tuple(sorted({int(trade) for trade in trades if trade >= 0}))
+        tiers = self._tiers.get(key)
+        if tiers is None:
+            known = [trade for trade in key if trade < len(self.minor_of) - 1]
+            minor = {
+                other
+                for trade in known
+                for other in self._trades_in.get(("minor", int(self.minor_of[trade])), ())
+            } - set(key)
+            middle = (
+                {
+                    other
+                    for trade in known
+                    for other in self._trades_in.get(("middle", int(self.middle_of[trade])), ())
+                }
+                - set(key)
+                - minor
+            )
+            tiers = TradeTiers(
+                same_trade=np.array(key, dtype=np.int64),
+                same_minor=np.array(sorted(minor), dtype=np.int64),
+                same_middle=np.array(sorted(middle), dtype=np.int64),
+            )
+            if len(self._tiers) > 100_000:
+                self._tiers.clear()  # one entry per combination of trades seen: keep it small
+            self._tiers[key] = tiers
+        return tiers
+
+
+@dataclass(frozen=True)
+class TradeTiers:
+    same_trade: NDArray[np.int64]
+    same_minor: NDArray[np.int64]
+    same_middle: NDArray[np.int64]
+
+    def by_kind(self) -> tuple[tuple[int, NDArray[np.int64]], ...]:
+        """(skill kind, trades), best kind first."""
+        return ((3, self.same_trade), (2, self.same_minor), (1, self.same_middle))
 
 
 @dataclass
@@ -104,6 +190,7 @@ class SeekerSnapshot:
     booked_start: NDArray[np.int64]
     booked_end: NDArray[np.int64]
     cert_expiry: NDArray[np.int64]
+    outside: NDArray[np.bool_]  # True for the rows in ``outside_index``
 
     COLUMNS: dict[str, tuple[Any, tuple[int, ...], Any]] = {
         # name: (dtype, extra shape, empty value)
@@ -133,9 +220,13 @@ class SeekerSnapshot:
         self.row_of: dict[int, int] = {}
         self._allocate(max(capacity, 16))
         self.index = GridIndex(self.lat[:0], self.lon[:0])
-        self.skill_index = self.index
-        self._indexed_keys = np.empty(0, dtype=np.int64)
-        self.outside_index: set[int] = set()  # rows added or moved since the last reindex
+        self.trade_index = GridIndex(
+            self.lat[:0], self.lon[:0], np.empty(0, dtype=np.int64), carry=self.skill_years[:0, 0]
+        )
+        # Rows added, moved, or given other trades or years since the last reindex: the
+        # grids do not know them as they are, so every query looks at them too.
+        self.outside_index: set[int] = set()
+        self._outside_rows: NDArray[np.int64] | None = None
 
     def _allocate(self, capacity: int) -> None:
         old_size = self.size
@@ -149,6 +240,10 @@ class SeekerSnapshot:
         if old_size:
             cert[:old_size] = self.cert_expiry[:old_size]
         self.cert_expiry = cert
+        outside = np.zeros(capacity, dtype=np.bool_)
+        if old_size:
+            outside[:old_size] = self.outside[:old_size]
+        self.outside = outside
         self.capacity = capacity
 
     @classmethod
@@ -218,17 +313,43 @@ class SeekerSnapshot:
                 self.cert_expiry[row, self.taxonomy.certificate_kinds.index(kind)] = last_day
 
     def upsert(self, record: SeekerRecord) -> None:
-        """Add or refresh one seeker in place (the grid catches up at the next reindex)."""
+        """Add or refresh one seeker in place (the grids catch up at the next reindex)."""
         row = self.row_of.get(record.id)
         if row is None:
             row = self._new_row(record.id)
+            self._write(row, record)
+            self._mark_outside(row)
+            return
+        if self.outside[row]:
+            self._write(row, record)
+            return
+        cell = self._cell_of(row)
+        skills = self._skills_of(row)
         self._write(row, record)
-        if (
-            row >= len(self._indexed_keys)
-            or cell_keys(self.lat[row : row + 1], self.lon[row : row + 1])[0]
-            != self._indexed_keys[row]
-        ):
-            self.outside_index.add(row)
+        if self._cell_of(row) != cell or self._skills_of(row) != skills:
+            self._mark_outside(row)
+
+    def _cell_of(self, row: int) -> int:
+        return cell_key(float(self.lat[row]), float(self.lon[row]))
+
+    def _skills_of(self, row: int) -> list[tuple[int, float]]:
+        """(trade, years) as the trade grid lists them."""
+        return sorted(
+            (int(trade), float(years))
+            for trade, years in zip(self.skill_trade[row], self.skill_years[row], strict=True)
+            if trade >= 0
+        )
+
+    def _mark_outside(self, row: int) -> None:
+        self.outside_index.add(row)
+        self.outside[row] = True
+        self._outside_rows = None
+
+    def outside_rows(self) -> NDArray[np.int64]:
+        """The rows in ``outside_index``, sorted."""
+        if self._outside_rows is None:
+            self._outside_rows = np.array(sorted(self.outside_index), dtype=np.int64)
+        return self._outside_rows
 
     def remove(self, seeker_id: int) -> None:
         row = self.row_of.get(seeker_id)
@@ -238,13 +359,23 @@ class SeekerSnapshot:
     def reindex(self) -> None:
         lat, lon = self.lat[: self.size], self.lon[: self.size]
         self.index = GridIndex(lat, lon)
-        # A second grid by the middle group of each skill: the seekers near a post who have
-        # a skill related to it, without touching the others.
-        middle = self.taxonomy.lookup(self.taxonomy.middle_of, self.skill_trade[: self.size])
-        rows, columns = np.nonzero(middle >= 0)
-        self.skill_index = GridIndex(lat[rows], lon[rows], middle[rows, columns], rows)
-        self._indexed_keys = cell_keys(lat, lon)
+        # A second grid by trade: one entry per (seeker, trade), so the seekers near a post
+        # with its trade, or a trade of its minor or middle group, are a few slices. Each
+        # entry carries the seeker's years in that trade (the most, if listed twice).
+        trades = self.skill_trade[: self.size]
+        years = self.skill_years[: self.size].copy()
+        listed = trades >= 0
+        for column in range(trades.shape[1]):
+            same = trades == trades[:, column : column + 1]
+            years[:, column] = np.max(np.where(same, self.skill_years[: self.size], -np.inf), 1)
+            listed[:, column] &= ~np.any(same[:, :column], axis=1)
+        rows, columns = np.nonzero(listed)
+        self.trade_index = GridIndex(
+            lat[rows], lon[rows], trades[rows, columns], rows, carry=years[rows, columns]
+        )
         self.outside_index.clear()
+        self.outside[:] = False
+        self._outside_rows = None
 
     def rows_near(
         self, lat: float, lon: float, radius_km: float, middle_group: int | None = None
@@ -253,9 +384,10 @@ class SeekerSnapshot:
         if middle_group is None:
             rows = self.index.rows_near(lat, lon, radius_km)
         else:
-            rows = self.skill_index.rows_near(lat, lon, radius_km, group=middle_group)
+            in_group = np.flatnonzero(self.taxonomy.middle_of[:-1] == middle_group)
+            rows = self.trade_index.rows_near_groups(lat, lon, radius_km, in_group)
         if self.outside_index:
-            rows = np.concatenate([rows, np.fromiter(self.outside_index, np.int64)])
+            rows = np.concatenate([rows, self.outside_rows()])
         # Sorted and unique: one row per seeker, read from memory in order.
         return np.unique(rows)
 
@@ -304,4 +436,10 @@ class PostSnapshot:
             for kind in record.certificates:
                 self.required[row, kinds.index(kind)] = True
         self.index = GridIndex(self.lat, self.lon)
+        # Each post once, by (trade, cell): the posts near a seeker in their trades.
+        self.trade_index = GridIndex(self.lat, self.lon, self.trade)
+        # Where each post stands in the plain grid's order (ties between equal scores go
+        # to the one the grid lists first).
+        self.grid_rank = np.empty(n, dtype=np.int64)
+        self.grid_rank[self.index.order] = np.arange(n)
         self.row_of = {int(post_id): row for row, post_id in enumerate(self.ids)}

@@ -28,6 +28,7 @@ from matching.engine import (
     seekers_for_post,
     total_score,
 )
+from matching.engine.geo import cell_key, cell_keys
 from matching.engine.matcher import _post_columns_of
 from matching.engine.scoring import post_columns, score_pairs, seeker_columns
 
@@ -364,6 +365,15 @@ def test_trade_tiers_follow_the_taxonomy():
         [STEEL_FIXER],
         [ELECTRICIAN],
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(-90, 90) | st.just(math.nan) | st.integers(-1800, 1800).map(lambda n: n * 0.05),
+    st.floats(-180, 180) | st.just(math.nan) | st.integers(-3600, 3600).map(lambda n: n * 0.05),
+)
+def test_the_cell_of_one_point_is_the_cell_the_grid_gives_it(lat, lon):
+    assert cell_key(lat, lon) == int(cell_keys(np.array([lat]), np.array([lon]))[0])
 
 
 def test_a_seeker_given_another_trade_is_found_for_it_before_any_reindex():
