@@ -327,5 +327,8 @@ LOGGING: dict[str, Any] = {
         "django.server": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        # httpx logs every request at INFO: thousands a second when the outbox drains.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

@@ -6,9 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from matching.channels._http import HttpChannel, excerpt, json_or_none
+from matching.channels._http import HttpChannel, Response, excerpt, json_or_none
 from matching.channels.base import (
     Delivery,
     OutgoingMessage,
@@ -60,7 +58,7 @@ class FcmChannel(HttpChannel):
             raise TransientDeliveryError(f"{self.name}: HTTP {response.status_code} without a name")
         return Delivery(provider_message_id=str(name))
 
-    def _raise_fcm_error(self, response: httpx.Response) -> None:
+    def _raise_fcm_error(self, response: Response) -> None:
         status, error_code = fcm_error(response)
         if (
             response.status_code == 404
@@ -72,7 +70,7 @@ class FcmChannel(HttpChannel):
         self._raise_for_status(response, detail=error_code or status)
 
 
-def fcm_error(response: httpx.Response) -> tuple[str, str]:
+def fcm_error(response: Response) -> tuple[str, str]:
     """The error's status (``"NOT_FOUND"``) and FcmError code (``"UNREGISTERED"``), or ``""``."""
     answer = json_or_none(response)
     error = answer.get("error") if isinstance(answer, dict) else None

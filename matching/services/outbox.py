@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -282,11 +282,41 @@ def _claim(ids: Sequence[int], now: dt.datetime) -> list[_Claimed]:
                 )
             )
         changed.append(row)
-    Notification.objects.bulk_update(
+    _write_back(
         changed,
         ["status", "last_error", "next_attempt_at", "enqueued_at", "lease_until", "attempts"],
     )
     return claimed
+
+
+def _write_back(rows: Sequence[Notification], fields: Sequence[str]) -> None:
+    """Save ``fields`` of ``rows`` in a few statements: one UPDATE per distinct combination of
+    values (the rows of a batch mostly share them), and the per-row provider ids in one joined
+    UPDATE. (bulk_update's CASE expressions cost more CPU than the sends themselves.)"""
+    shared = [field for field in fields if field != "provider_message_id"]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for row in rows:
+        groups.setdefault(tuple(getattr(row, field) for field in shared), []).append(row.pk)
+    for values, pks in groups.items():
+        Notification.objects.filter(pk__in=pks).update(**dict(zip(shared, values, strict=True)))
+    if "provider_message_id" in fields:
+        _set_provider_ids([(row.pk, row.provider_message_id) for row in rows])
+
+
+def _set_provider_ids(pairs: Sequence[tuple[int, str]]) -> None:
+    if not pairs:
+        return
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    values = " UNION ALL ".join(
+        ["SELECT CAST(%s AS bigint) AS id, CAST(%s AS varchar(200)) AS pid"] * len(pairs)
+    )
+    # UPDATE ... FROM, in PostgreSQL and SQLite alike; only placeholders carry data.
+    sql = (
+        f"UPDATE {table} SET provider_message_id = v.pid "  # noqa: S608
+        f"FROM ({values}) AS v WHERE {table}.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for pair in pairs for value in pair])
 
 
 def _send(item: _Claimed) -> tuple[_Claimed, str | None, Exception | None]:
@@ -331,7 +361,7 @@ def _record(
             .values_list("pk", "attempts")
         )
         ours = [row for row in done if held.get(row.pk) == row.attempts]
-        Notification.objects.bulk_update(
+        _write_back(
             ours,
             [
                 "status",

@@ -482,7 +482,7 @@ def test_get_channel_follows_override_settings_and_closes_what_it_built(gateway)
 
     assert other is not inside
     assert isinstance(inside, HttpSmsChannel)
-    assert inside._client.is_closed
+    assert inside.closed
 
 
 @pytest.mark.parametrize(
