@@ -34,9 +34,7 @@ def psql(sql: str) -> None:
 
 
 def environment(**extra: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DJANGO_SETTINGS"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DJANGO_SETTINGS"))}
     env.update(
         DATABASE_URL=f"{PG}/{DATABASE}",
         REDIS_URL=REDIS_URL,
@@ -197,9 +195,7 @@ def write_messages(count: int, prefix: str) -> list[int]:
         batch_size=5000,
     )
     return sorted(
-        Notification.objects.filter(dedup_key__startswith=f"{prefix}:").values_list(
-            "pk", flat=True
-        )
+        Notification.objects.filter(dedup_key__startswith=f"{prefix}:").values_list("pk", flat=True)
     )
 
 
@@ -221,7 +217,11 @@ def naive_dispatch(count: int, url: str) -> float:
             json={"to": row.address, "text": f"{title}: {body}", "client_msg_id": row.dedup_key},
             headers={"Authorization": "Bearer bench", "Idempotency-Key": row.dedup_key},
         ).json()
-        row.status, row.provider_message_id, row.sent_at = "sent", answer["message_id"], timezone.now()
+        row.status, row.provider_message_id, row.sent_at = (
+            "sent",
+            answer["message_id"],
+            timezone.now(),
+        )
         row.save()
     return count / (time.perf_counter() - started)
 
