@@ -104,7 +104,8 @@ def populate(seekers: int, posts: int) -> None:
             103.84 + ((n * 57) % 30000) / 100000.0 - 0.15, 'B-' || n,
             (SELECT id FROM stations_employer LIMIT 1), 'odd_job', '装卸工',
             t.trades[1 + (n * 11) % array_length(t.trades, 1)], 1 + n % 5, 180 + n % 120, 'day',
-            'daily', CURRENT_DATE + 1, CURRENT_DATE + 3 + (n % 10)::int, {region}, false, 'open', now()
+            'daily', CURRENT_DATE + 1, CURRENT_DATE + 3 + (n % 10)::int, {region}, false,
+            'open', now()
         FROM generate_series(1::bigint, {posts}) AS n, (SELECT {trades} AS trades) t;
         ANALYZE;
         """,
