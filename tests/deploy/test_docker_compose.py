@@ -136,3 +136,12 @@ def test_app_services_wait_for_healthy_dependencies():
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
     assert SERVICES["beat"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_the_worker_consumes_every_queue_tasks_are_routed_to():
+    from django.conf import settings
+
+    argv = _commands(SERVICES["worker"])[0]
+    queues = set(argv[argv.index("--queues") + 1].split(","))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
