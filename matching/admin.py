@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from matching.models import MatchingPolicy, Notification, Recommendation
 from matching.selectors.recommendations import candidates_for_post
-from matching.services.recommendations import post_match, post_push
+from matching.services.recommendations import post_push
+from matching.tasks import rematch_posts
 from stations.admin.base import acting_user, masked_phone
 from stations.admin.posts import JobPostAdmin
 from stations.admin.seekers import JobSeekerAdmin
@@ -82,11 +83,15 @@ class CandidatesPostAdmin(JobPostAdmin):
             raise PermissionDenied
         now = timezone.now()
         candidates = candidates_for_post(post)
+        refreshing = False
         if post.status == PostStatus.OPEN and (
             not candidates or now - candidates[0].computed_at > CANDIDATES_FRESH_FOR
         ):
-            post_match(post_id=post.pk, now=now, push_top=0)
+            # Ranked by a worker, which holds the city's snapshot (the web processes do not);
+            # in the embedded mode the task runs here and now.
+            rematch_posts.delay([post.pk])
             candidates = candidates_for_post(post)
+            refreshing = not candidates or candidates[0].computed_at < now
         form = PushForm(request.POST if request.method == "POST" else None, candidates=candidates)
         if request.method == "POST":
             if not self.has_change_permission(request, post):
@@ -131,6 +136,7 @@ class CandidatesPostAdmin(JobPostAdmin):
             "can_push": post.status == PostStatus.OPEN
             and self.has_change_permission(request, post),
             "computed_at": candidates[0].computed_at if candidates else None,
+            "refreshing": refreshing,
         }
         return TemplateResponse(request, "admin/matching/candidates.html", context)
 

@@ -175,3 +175,16 @@ def test_a_bureau_admin_sets_the_regions_policy_and_bad_weights_are_refused(clie
     refused = client.post(reverse("admin:matching_matchingpolicy_add"), outside)
     assert refused.status_code == 200
     assert MatchingPolicy.objects.count() == 1
+
+
+def test_with_a_worker_the_page_asks_it_to_rank_and_says_so(client, city, monkeypatch):
+    """The web process never loads the city's snapshot: a stale ranking goes to a worker."""
+    sent = []
+    monkeypatch.setattr("matching.admin.rematch_posts.delay", lambda ids: sent.append(ids))
+    login(client, stations=[city["station"]])
+
+    page = client.get(candidates_url(city["post"])).content.decode()
+
+    assert sent == [[city["post"].pk]]
+    assert "The ranking is being refreshed" in page
+    assert "No job seeker matches this post yet." in page
