@@ -181,7 +181,7 @@ def write_messages(count: int, prefix: str) -> list[int]:
             Notification(
                 seeker_id=pk,
                 channel="sms",
-                address=phone,
+                address=phone or "",
                 template="post_recommended",
                 context={"title": "装卸工", "employer": "宏达劳务", "openings": 3},
                 language="zh-hans",
