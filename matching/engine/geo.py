@@ -63,9 +63,9 @@ class Box:
         A degree of longitude shrinks towards the poles, so the box is as wide as the
         radius spans at its edge farthest from the equator, not at its centre.
         """
-        dlat = radius_km / 111.0
+        dlat = min(radius_km, 20_000.0) / 111.0  # half way round the earth at most
         farthest = min(abs(lat) + dlat, 89.0)
-        dlon = radius_km / (111.0 * max(np.cos(np.radians(farthest)), 0.01))
+        dlon = min(radius_km / (111.0 * max(np.cos(np.radians(farthest)), 0.01)), 360.0)
         return cls(
             int(np.floor((lat - dlat) / CELL_DEGREES)),
             int(np.floor((lat + dlat) / CELL_DEGREES)),

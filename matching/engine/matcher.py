@@ -199,6 +199,40 @@ def _post_columns_of(
     }
 
 
+class _Rounds:
+    """``score_pairs`` for the search's rounds, keeping what each gave: the final pool
+    (scored in some round) needs no second scoring."""
+
+    def __init__(self, score: Callable[[NDArray[np.int64]], Scored]) -> None:
+        self._score = score
+        self._rows: list[NDArray[np.int64]] = []
+        self._scored: list[Scored] = []
+
+    def __call__(self, rows: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        scored = self._score(rows)
+        self._rows.append(rows)
+        self._scored.append(scored)
+        return scored.feasible, scored.score
+
+    def of(self, rows: NDArray[np.int64]) -> Scored:
+        """What the rounds gave for ``rows``, in that order."""
+        scored_rows = np.concatenate(self._rows)
+        order = np.argsort(scored_rows, kind="stable")
+        at = order[np.searchsorted(scored_rows[order], rows)]
+
+        def gather(name: str) -> NDArray[Any]:
+            return np.concatenate([getattr(scored, name) for scored in self._scored])[at]
+
+        return Scored(
+            feasible=gather("feasible"),
+            features=gather("features"),
+            score=gather("score"),
+            distance_km=gather("distance_km"),
+            skill_column=gather("skill_column"),
+            skill_kind=gather("skill_kind"),
+        )
+
+
 def seekers_for_post(
     post: PostRecord,
     seekers: SeekerSnapshot,
@@ -216,23 +250,18 @@ def seekers_for_post(
         if middle_group < 0:
             return []
     post_columns = _post_columns_of(post, taxonomy, config)
-
-    def score_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        scored = score_pairs(post_columns, seeker_columns(seekers, rows), taxonomy, config, today)
-        return scored.feasible, scored.score
-
-    rows = top_seekers(post_columns, seekers, score_rows, config=config, today=today, k=k)
+    rounds = _Rounds(
+        lambda rows: score_pairs(
+            post_columns, seeker_columns(seekers, rows), taxonomy, config, today
+        )
+    )
+    rows = top_seekers(post_columns, seekers, rounds, config=config, today=today, k=k)
     if len(rows) == 0:
         return []
     # The pool, in row order as a scan of every seeker would see it, ranked as before.
     columns = seeker_columns(seekers, rows)
-    scored = score_pairs(post_columns, columns, taxonomy, config, today)
-    feasible = np.flatnonzero(scored.feasible)
-    top = feasible[
-        rank_fairly(
-            scored.score[feasible], columns["recent_pushes"][feasible], k, config.near_equal_band
-        )
-    ]
+    scored = rounds.of(rows)
+    top = rank_fairly(scored.score, columns["recent_pushes"], k, config.near_equal_band)
     return _matches(
         scored,
         top,
@@ -261,18 +290,14 @@ def posts_for_seeker(
         return []
     taxonomy = seekers.taxonomy
     seeker = seeker_columns(seekers, np.array([row]))
-
-    def score_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        scored = score_pairs(post_columns(posts, rows), seeker, taxonomy, config, today)
-        return scored.feasible, scored.score
-
-    rows = top_posts(seeker, posts, score_rows, config=config, today=today, k=k)
+    rounds = _Rounds(
+        lambda rows: score_pairs(post_columns(posts, rows), seeker, taxonomy, config, today)
+    )
+    rows = top_posts(seeker, posts, rounds, config=config, today=today, k=k)
     if len(rows) == 0:
         return []
-    scored = score_pairs(post_columns(posts, rows), seeker, taxonomy, config, today)
-    feasible = np.flatnonzero(scored.feasible)
-    no_pushes = np.zeros(len(feasible), dtype=np.float32)
-    top = feasible[rank_fairly(scored.score[feasible], no_pushes, k, 0.0)]
+    scored = rounds.of(rows)
+    top = rank_fairly(scored.score, np.zeros(len(rows), dtype=np.float32), k, 0.0)
     return _matches(
         scored,
         top,

@@ -174,7 +174,7 @@ def score_pairs(
         skill, distance_feature, wage, availability, priority, reliability, activity
     )
     features = np.stack(parts, axis=-1).astype(np.float64)
-    score = weighted_sum([part.astype(np.float64) for part in parts], config)
+    score = weighted_sum([features[..., index] for index in range(len(FEATURES))], config)
 
     # Hard filters.
     known_birth = seeker["birth"] > 0

@@ -105,13 +105,60 @@ def score_within_bound(
             batch *= 4
         else:
             taken, pending = pending, pending[:0]
-        # A row scored before either counts among the best already or scored too little:
-        # scoring it again would add nothing (or count it twice).
-        taken_rows = np.unique(rows[taken])
-        taken_rows = taken_rows[~np.isin(taken_rows, best.rows)]
+        taken_rows = _new_rows(rows[taken], best.rows)
         if len(taken_rows):
             feasible, scores = score_rows(taken_rows)
             best.add(taken_rows[feasible], scores[feasible])
+
+
+def _new_rows(rows: NDArray[np.int64], counted: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``rows`` sorted, each once, less those ``counted`` among the best already. (A row
+    scored before and not counted scored too little: scoring it again adds nothing.)"""
+    rows = np.sort(rows)
+    keep = np.ones(len(rows), dtype=np.bool_)
+    keep[1:] = rows[1:] != rows[:-1]
+    if len(counted):
+        counted = np.sort(counted)
+        found = np.minimum(np.searchsorted(counted, rows), len(counted) - 1)
+        keep &= counted[found] != rows
+    return rows[keep]
+
+
+class Candidates:
+    """Rows offered with their bounds, scored together when a threshold is needed (or at
+    the end): fewer, larger rounds of ``score_pairs``."""
+
+    def __init__(self, best: Best, score_rows: ScoreRows) -> None:
+        self.best = best
+        self.score_rows = score_rows
+        self.rows: list[NDArray[np.int64]] = []
+        self.bounds: list[NDArray[np.float64]] = []
+
+    def offer(self, rows: NDArray[np.int64], bounds: NDArray[np.float64]) -> None:
+        reach = bounds >= self.best.threshold - ROUNDING
+        self.rows.append(rows[reach])
+        self.bounds.append(bounds[reach])
+
+    def score(self) -> None:
+        if self.rows:
+            rows, bounds = np.concatenate(self.rows), np.concatenate(self.bounds)
+            self.rows, self.bounds = [], []
+            score_within_bound(rows, bounds, self.score_rows, self.best)
+
+
+def _boundable(config: MatchConfig) -> bool:
+    """Whether the bounds hold: they take every weight and skill credit to be at least 0
+    and both scales positive (as any sensible policy has them; otherwise nothing is
+    pruned)."""
+    return (
+        all(weight >= 0 for weight in config.weights.values())
+        and min(
+            config.skill_same_trade, config.skill_same_minor_group, config.skill_same_middle_group
+        )
+        >= 0
+        and config.experience_full_years > 0
+        and config.distance_scale_km > 0
+    )
 
 
 def _rest_bound(config: MatchConfig) -> float:
@@ -123,6 +170,8 @@ def _rest_bound(config: MatchConfig) -> float:
 
 def _best_possible(kind: int, config: MatchConfig, taxonomy: Taxonomy) -> float:
     """The highest score a pair of this skill kind can have."""
+    if not _boundable(config):
+        return np.inf
     weights = config.weights
     base = (
         0.0,
@@ -131,8 +180,6 @@ def _best_possible(kind: int, config: MatchConfig, taxonomy: Taxonomy) -> float:
         config.skill_same_trade,
     )[kind]
     skill = weights.get("skill", 0.0) * base
-    if skill < 0:
-        return np.inf  # a negative weight and negative years: no useful bound
     priorities = [config.key_group_priority.get(code, 0.0) for code in taxonomy.key_groups]
     return (
         skill
@@ -154,9 +201,9 @@ def _reach_km(
         return radius_km
     if best.cannot_reach(best_possible):
         return -1.0
-    weight = max(config.weights.get("distance", 0.0), 0.0)
+    weight = config.weights.get("distance", 0.0)
     needed = best.threshold - ROUNDING - (best_possible - weight)
-    if weight == 0 or needed <= 0 or config.distance_scale_km <= 0:
+    if weight <= 0 or needed <= 0:
         return radius_km
     within = config.distance_scale_km * math.log(weight / needed)
     return min(radius_km, within * (1 + 1e-9) + 1e-9)
@@ -167,7 +214,7 @@ def walk_tiers(
     lat: float,
     lon: float,
     radius_km: float,
-    best: Best,
+    candidates: Candidates,
     offer: Offer,
     config: MatchConfig,
     taxonomy: Taxonomy,
@@ -175,15 +222,22 @@ def walk_tiers(
 ) -> None:
     """Offer the candidates of each skill kind (kind, grid, trades in it), best kind first,
     only as far out as the threshold lets a pair of that kind reach."""
+    best = candidates.best
     for kind, index, groups in tiers:
         if len(groups) == 0:
             continue
         reach = _reach_km(kind, radius_km, best, config, taxonomy)
+        if reach >= 0 and candidates.rows:
+            # Worth searching with what is known: score what is pending first, so the
+            # threshold is as high as it gets before deciding how far.
+            candidates.score()
+            reach = _reach_km(kind, radius_km, best, config, taxonomy)
         if reach < 0:
             continue
         if best.threshold == -np.inf and reach > probe_km:
             inner = Box.around(lat, lon, probe_km)
             offer(index, index.positions_in([inner], groups), kind)
+            candidates.score()
             reach = _reach_km(kind, radius_km, best, config, taxonomy)
             if reach > probe_km:
                 # Only the cells beyond the probe's.
@@ -237,9 +291,11 @@ def top_seekers(
     lat, lon = float(post["lat"][0]), float(post["lon"][0])
     radius = float(post["radius"][0])
     best = Best(k, config.near_equal_band)
+    candidates = Candidates(best, score_rows)
     weights = config.weights
     outside = bool(seekers.outside_index)
     rest = _rest_bound(config)
+    boundable = _boundable(config)
 
     def within_reach(rows: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
         distance = haversine_km(post["lat"], post["lon"], seekers.lat[rows], seekers.lon[rows])
@@ -252,15 +308,18 @@ def top_seekers(
         skill: NDArray[np.float64],
         near: NDArray[np.bool_],
     ) -> None:
-        """Score the rows within reach (``near``) in the order of their bound."""
+        """Offer the rows within reach (``near``) with their bounds."""
         rows, distance, skill = rows[near], distance[near], skill[near]
+        if not boundable:
+            candidates.offer(rows, np.full(len(rows), np.inf))
+            return
         bounds = (
             weights.get("skill", 0.0) * skill
             + weights.get("distance", 0.0) * np.exp(-distance / config.distance_scale_km)
             + seeker_part(_seeker_fields(seekers, rows), taxonomy, config, today)
             + rest
         )
-        score_within_bound(rows, bounds, score_rows, best)
+        candidates.offer(rows, bounds)
 
     def offer(index: GridIndex, positions: NDArray[np.intp], kind: int) -> None:
         rows = index.order[positions]
@@ -279,7 +338,7 @@ def top_seekers(
     ]
     if not config.require_related_skill:
         tiers.append((0, seekers.index, np.zeros(1, dtype=np.int64)))
-    walk_tiers(tiers, lat, lon, radius, best, offer, config, taxonomy)
+    walk_tiers(tiers, lat, lon, radius, candidates, offer, config, taxonomy)
     if outside:
         # Seekers the grids do not know as they are: their skill from their columns.
         rows = seekers.outside_rows()
@@ -288,6 +347,7 @@ def top_seekers(
             seekers.skill_trade[rows], seekers.skill_years[rows], post["trade"], taxonomy, config
         )
         bound(rows, distance, skill, near & ((kinds > 0) | (not config.require_related_skill)))
+    candidates.score()
     return np.sort(best.rows)
 
 
@@ -307,8 +367,10 @@ def top_posts(
     lat, lon = float(seeker["lat"][0]), float(seeker["lon"][0])
     reach = float(seeker["travel_km"][0])
     best = Best(k, 0.0)
+    candidates = Candidates(best, score_rows)
     weights = config.weights
     own_part = float(seeker_part(seeker, taxonomy, config, today)[0]) + _rest_bound(config)
+    boundable = _boundable(config)
     trade_tiers = taxonomy.trade_tiers([int(trade) for trade in seeker["skill_trade"][0]])
 
     def offer(index: GridIndex, positions: NDArray[np.intp], kind: int) -> None:
@@ -317,6 +379,9 @@ def top_posts(
         distance = haversine_km(posts.lat[rows], posts.lon[rows], seeker["lat"], seeker["lon"])
         near = distance <= np.minimum(posts.radius[rows], seeker["travel_km"])
         rows, distance = rows[near], distance[near]
+        if not boundable:
+            candidates.offer(rows, np.full(len(rows), np.inf))
+            return
         _, _, skill = skill_fit(
             seeker["skill_trade"], seeker["skill_years"], posts.trade[rows], taxonomy, config
         )
@@ -325,7 +390,7 @@ def top_posts(
             + weights.get("distance", 0.0) * np.exp(-distance / config.distance_scale_km)
             + own_part
         )
-        score_within_bound(rows, bounds, score_rows, best)
+        candidates.offer(rows, bounds)
 
     tiers: list[tuple[int, GridIndex, NDArray[np.int64]]] = [
         (kind, posts.trade_index, tier_trades) for kind, tier_trades in trade_tiers.by_kind()
@@ -333,5 +398,6 @@ def top_posts(
     if not config.require_related_skill:
         tiers.append((0, posts.index, np.zeros(1, dtype=np.int64)))
     # Posts are sparse enough to search without a probe first.
-    walk_tiers(tiers, lat, lon, reach, best, offer, config, taxonomy, probe_km=np.inf)
+    walk_tiers(tiers, lat, lon, reach, candidates, offer, config, taxonomy, probe_km=np.inf)
+    candidates.score()
     return best.rows[np.argsort(posts.grid_rank[best.rows])]

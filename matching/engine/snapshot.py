@@ -125,7 +125,7 @@ class Taxonomy:
                 same_minor=np.array(sorted(minor), dtype=np.int64),
                 same_middle=np.array(sorted(middle), dtype=np.int64),
             )
-            if len(self._tiers) > 100_000:
+            if len(self._tiers) > 10_000:
                 self._tiers.clear()  # one entry per combination of trades seen: keep it small
             self._tiers[key] = tiers
         return tiers

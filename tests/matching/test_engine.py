@@ -484,13 +484,18 @@ def _random_config(data) -> MatchConfig:
     raw = [data.draw(st.integers(0, 10)) for _ in range(7)]
     # Without some weights the upper bound is the score itself, and pairs at the very edge
     # of what can reach the threshold are common.
-    tight = data.draw(st.sampled_from(["none", "wage and availability", "all but two"]))
-    if tight != "none":
+    # A negative weight makes no sense as policy, but must not break the search.
+    tight = data.draw(
+        st.sampled_from(["none", "wage and availability", "all but two", "a negative weight"])
+    )
+    if tight in ("wage and availability", "all but two"):
         raw[2] = raw[3] = 0
     if tight == "all but two":
         raw[4] = raw[5] = raw[6] = 0
-    if sum(raw) == 0:
-        raw[0] = 1
+    if tight == "a negative weight":
+        raw[0] = -raw[0]  # more experience, lower score
+    if sum(raw) <= 0:
+        raw[1] += 1 - sum(raw)
     names = ("skill", "distance", "wage", "availability", "priority", "reliability", "activity")
     return MatchConfig(
         weights={name: value / sum(raw) for name, value in zip(names, raw, strict=True)},
