@@ -18,9 +18,9 @@ minor group, then of its middle group (then, when a related skill is not require
 so that the best come first and the threshold rises early. Each kind is searched only as
 far as its best possible score still reaches the threshold, and skipped when it cannot.
 The grid by trade carries each seeker's years in the trade, so the skill part of the bound
-needs no lookup. The final pool is scored again by ``score_pairs`` in the order a full
-scan would see it (seekers by row, posts by their place in the grid), so the ranking is the
-full scan's, ties included.
+needs no lookup. The final pool keeps the scores ``score_pairs`` gave it and is ranked in
+the order a full scan would see it (seekers by row, posts by their place in the grid), so
+the ranking is the full scan's, ties included.
 """
 
 from __future__ import annotations

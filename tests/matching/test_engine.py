@@ -594,6 +594,7 @@ def test_the_pruned_search_ranks_posts_as_scoring_every_one_would(data):
 @given(st.data())
 def test_rematch_gives_each_post_what_seekers_for_post_gives_it(data):
     snapshot, posts, config, k, _ = _random_city(data)
+    posts.append(post(id=99, latitude=None, longitude=None))
     rematched = list(rematch_posts(posts, snapshot, config=config, today=TODAY, k=k))
     assert sorted(post_id for post_id, _ in rematched) == [job.id for job in posts]
     for job in posts:
