@@ -70,6 +70,11 @@ class MatchingPolicy(TimeStampedModel):
         default=_DEFAULTS.require_related_skill,
         help_text=_("Only seekers with a skill in the post's occupation group are candidates."),
     )
+    require_verified = models.BooleanField(
+        _("require a verified real name"),
+        default=_DEFAULTS.require_verified,
+        help_text=_("Only seekers whose ID card staff have seen are candidates."),
+    )
     near_equal_band = models.FloatField(
         _("near-equal score band"),
         default=_DEFAULTS.near_equal_band,
@@ -98,6 +103,7 @@ class MatchingPolicy(TimeStampedModel):
             distance_scale_km=self.distance_scale_km,
             default_post_radius_km=self.default_post_radius_km,
             require_related_skill=self.require_related_skill,
+            require_verified=self.require_verified,
             near_equal_band=self.near_equal_band,
             maximum_age=self.maximum_age,
         )

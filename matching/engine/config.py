@@ -46,6 +46,9 @@ class MatchConfig:
     # Only seekers with a related skill are candidates (no skill in the trade's middle group:
     # no match). Bureaus that push general labour to everyone turn this off.
     require_related_skill: bool = True
+    # Only seekers whose real name staff verified (ID card seen) are candidates. Off by
+    # default: self-registered seekers from the app get work while they wait for a counter.
+    require_verified: bool = False
     # Distance decay: e^(-km / scale).
     distance_scale_km: float = 6.0
     # A post reaches this far unless it says otherwise.

@@ -196,6 +196,7 @@ def score_pairs(
         & ~booked
         & ~np.any(lacking, axis=-1)
         & ((best_kind > 0) | (not config.require_related_skill))
+        & (seeker["verified"] | (not config.require_verified))
     )
     return Scored(
         feasible=np.broadcast_to(feasible, distance.shape),

@@ -17,9 +17,10 @@ from core.models import AuditAction
 from matching.engine import (
     ENGINE_VERSION,
     Match,
-    MatchConfig,
+    PostRecord,
     SeekerSnapshot,
     posts_for_seeker,
+    rematch_posts,
     seekers_for_post,
 )
 from matching.models import Notification, Recommendation
@@ -116,14 +117,15 @@ def posts_rematch(*, post_ids: Sequence[int], now: dt.datetime) -> int:
     regions = dict(
         JobPost.objects.filter(pk__in=[r.id for r in records]).values_list("pk", "region_id")
     )
-    configs: dict[int, MatchConfig] = {}
-    ranked: dict[int, list[Match]] = {}
+    # Posts grouped by their region's policy, each group ranked in one engine pass.
+    by_region: dict[int, list[PostRecord]] = {}
     for record in records:
-        region_id = regions[record.id]
-        if region_id not in configs:
-            configs[region_id] = config_for_region(Region.objects.get(pk=region_id))
-        ranked[record.id] = seekers_for_post(
-            record, seekers, config=configs[region_id], today=today, k=settings.MATCHING_TOP_K
+        by_region.setdefault(regions[record.id], []).append(record)
+    ranked: dict[int, list[Match]] = {}
+    for region_id, group in by_region.items():
+        config = config_for_region(Region.objects.get(pk=region_id))
+        ranked.update(
+            rematch_posts(group, seekers, config=config, today=today, k=settings.MATCHING_TOP_K)
         )
     with transaction.atomic():
         # The same lock as post_match: a post opening meanwhile is ranked by one at a time.

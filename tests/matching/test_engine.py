@@ -113,6 +113,15 @@ def test_hard_filters_keep_out(why, fields, job):
     assert [m.id for m in ranked([seeker(1)], post(**job))] == [1]  # the same seeker, unfiltered
 
 
+def test_where_the_policy_requires_it_only_verified_seekers_are_candidates():
+    from dataclasses import replace
+
+    records = [seeker(1, verified=False), seeker(2, verified=True)]
+    assert {m.id for m in ranked(records)} == {1, 2}
+    strict = replace(CONFIG, require_verified=True)
+    assert [m.id for m in ranked(records, config=strict)] == [2]
+
+
 def test_the_score_is_the_documented_weighted_sum():
     # The worked example of MatchConfig's docstring.
     record = seeker(

@@ -178,6 +178,8 @@ def test_a_region_policy_applies_below_it_and_the_nearest_wins(seeded):
     assert config.key_group_priority == {"veteran": 1.0}
     assert config.default_post_radius_km == MatchConfig().default_post_radius_km
     assert config_for_region(region("620103")).maximum_age == 60
+    MatchingPolicy.objects.filter(region=city).update(require_verified=True)
+    assert config_for_region(region("620103")).require_verified
 
 
 def test_a_policy_whose_weights_do_not_add_up_is_refused(seeded):

@@ -79,3 +79,23 @@ def test_the_nightly_rematch_reranks_every_open_post_without_pushing(seeded, set
     assert set(Recommendation.objects.values_list("post_id", flat=True)) == {p.pk for p in posts}
     assert not Recommendation.objects.filter(post=closed).exists()
     assert Notification.objects.count() == 0
+
+
+def test_the_nightly_chunk_ranks_as_opening_did_and_keeps_who_was_pushed(seeded, settings):
+    from django.utils import timezone
+
+    from matching.services.recommendations import post_match, posts_rematch
+
+    settings.MATCHING_PUSH_TOP = 1
+    trade = Occupation.objects.filter(level=Occupation.Level.TRADE).order_by("code").first()
+    seekers = [SeekerFactory(latitude=36.06 + 0.01 * n, longitude=103.84) for n in range(3)]
+    for n, seeker in enumerate(seekers):
+        SeekerSkill.objects.create(seeker=seeker, occupation=trade, years=9 - n)
+    post = PostFactory(occupation=trade)
+    opened = [(r.seeker_id, r.rank) for r in post_match(post_id=post.pk, now=timezone.now())]
+
+    assert posts_rematch(post_ids=[post.pk], now=timezone.now()) == 1
+
+    again = Recommendation.objects.filter(post=post).order_by("rank")
+    assert [(r.seeker_id, r.rank) for r in again] == opened
+    assert [r.pushed_at is not None for r in again] == [True, False, False]
