@@ -8,14 +8,25 @@ the same function, given ids, refreshes the few seekers that changed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.db import connections
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from numpy.typing import NDArray
 
 from matching.engine import MatchConfig, PostRecord, SeekerRecord, SeekerSnapshot, Taxonomy
@@ -55,22 +66,44 @@ def _fetch(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _column(rows: Sequence[tuple[Any, ...]], index: int, dtype: Any, none: Any = 0) -> NDArray[Any]:
-    return np.fromiter(
-        (none if row[index] is None else row[index] for row in rows), dtype=dtype, count=len(rows)
-    )
+def _matrix(queryset: QuerySet[Any], columns: int) -> NDArray[np.float64]:
+    """A ``values_list`` of numbers only (no NULLs) as one float array, rows × columns:
+    converted in C, not value by value in Python."""
+    rows = _fetch(queryset)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), columns)
 
 
-def _ordinals(rows: Sequence[tuple[Any, ...]], index: int, none: int = 0) -> NDArray[np.int64]:
-    return np.fromiter(
-        (none if row[index] is None else _day(row[index]).toordinal() for row in rows),
-        dtype=np.int64,
-        count=len(rows),
-    )
+class DayNumber(Func):
+    """A date's (a timestamp's UTC date's) ordinal, ``date.toordinal()``, computed by the
+    database: reading a million dates as Python objects costs seconds."""
+
+    output_field = IntegerField()
+    template = "((%(expressions)s)::date - DATE '0001-01-01' + 1)"  # PostgreSQL
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # julianday('0001-01-01') is 1721425.5, the day whose ordinal is 1.
+        template = "CAST(julianday(date(%(expressions)s)) - 1721424.5 AS INTEGER)"
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def _day(value: dt.date | dt.datetime) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+# Stands for NULL in the numeric fetches (no coordinate, wage or day is this).
+MISSING = -1.0
+
+
+def _rows_of(seeker_ids: NDArray[np.int64], owners: NDArray[Any]) -> NDArray[np.int64]:
+    """The row of each owner id in ``seeker_ids`` (sorted), -1 for ids not there."""
+    owners = owners.astype(np.int64)
+    if len(seeker_ids) == 0:
+        return np.full(len(owners), -1, dtype=np.int64)
+    rows = np.searchsorted(seeker_ids, owners)
+    rows = np.minimum(rows, len(seeker_ids) - 1)
+    return np.where(seeker_ids[rows] == owners, rows, -1)
+
+
+def _runs(owner: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The position of each row within its owner's run of consecutive rows."""
+    starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+    return np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
 
 
 def taxonomy_load() -> Taxonomy:
@@ -118,77 +151,87 @@ def seeker_columns(
     Merged duplicates are left out; people not looking for work are kept but inactive.
     """
     base = _restricted(JobSeeker.objects.filter(merged_into__isnull=True), "id", ids)
-    rows = _fetch(
+    missing = Value(MISSING)
+    people = _matrix(
         base.order_by("id").values_list(
             "id",
-            Coalesce(F("latitude"), F("residence_region__latitude")),
-            Coalesce(F("longitude"), F("residence_region__longitude")),
+            Coalesce(F("latitude"), F("residence_region__latitude"), missing),
+            Coalesce(F("longitude"), F("residence_region__longitude"), missing),
             "availability",
-            "expected_daily_wage",
+            Coalesce(Cast("expected_daily_wage", FloatField()), missing),
             "max_travel_km",
-            "birth_date",
-            "updated_at",
-            "employment_status",
-            "verified_at",
-        )
+            Coalesce(DayNumber("birth_date"), Value(0)),
+            DayNumber("updated_at"),
+            Case(
+                When(employment_status__in=MATCHABLE_STATUSES, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            Case(When(verified_at__isnull=False, then=Value(1)), default=Value(0)),
+        ),
+        10,
     )
-    size = len(rows)
-    seeker_ids = _column(rows, 0, np.int64)
-    row_of = {int(pk): row for row, pk in enumerate(seeker_ids)}
+    size = len(people)
+
+    def number(index: int, dtype: Any, none: float | None = None) -> NDArray[Any]:
+        values = people[:, index]
+        if none is not None:
+            values = np.where(values == MISSING, none, values)
+        return values.astype(dtype)
+
+    seeker_ids = number(0, np.int64)
     columns: dict[str, NDArray[Any]] = {
         "ids": seeker_ids,
-        "lat": _column(rows, 1, np.float64, np.nan),
-        "lon": _column(rows, 2, np.float64, np.nan),
-        "availability": _column(rows, 3, np.int64),
-        "expected_wage": _column(rows, 4, np.float32, np.nan),
-        "travel_km": _column(rows, 5, np.float32),
-        "birth": _ordinals(rows, 6),
-        "last_active": _ordinals(rows, 7),
-        "active": np.fromiter(
-            (row[8] in MATCHABLE_STATUSES for row in rows), dtype=np.bool_, count=size
-        ),
-        "verified": np.fromiter((row[9] is not None for row in rows), dtype=np.bool_, count=size),
+        "lat": number(1, np.float64, np.nan),
+        "lon": number(2, np.float64, np.nan),
+        "availability": number(3, np.int64),
+        "expected_wage": number(4, np.float32, np.nan),
+        "travel_km": number(5, np.float32),
+        "birth": number(6, np.int64),
+        "last_active": number(7, np.int64),
+        "active": number(8, np.bool_),
+        "verified": number(9, np.bool_),
     }
-    del rows
-
-    def rows_of(pairs: Iterable[int]) -> NDArray[np.int64]:
-        return np.fromiter((row_of.get(int(pk), -1) for pk in pairs), dtype=np.int64)
 
     # Skills: each seeker's four longest-practised trades, in that order.
-    skills = _fetch(
+    skills = _matrix(
         _restricted(SeekerSkill.objects.all(), "seeker_id", ids)
         .order_by("seeker_id", "-years", "occupation_id")
-        .values_list("seeker_id", "occupation_id", "years")
+        .values_list("seeker_id", "occupation_id", "years"),
+        3,
     )
     skill_trade = np.full((size, SKILL_COLUMNS), -1, dtype=np.int64)
     skill_years = np.zeros((size, SKILL_COLUMNS), dtype=np.float32)
-    if skills:
-        owner = rows_of(row[0] for row in skills)
-        # The position of each skill within its seeker's run of rows.
-        starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
-        position = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+    if len(skills):
+        owner = _rows_of(seeker_ids, skills[:, 0])
+        position = _runs(owner)
         keep = (position < SKILL_COLUMNS) & (owner >= 0)
-        skill_trade[owner[keep], position[keep]] = _column(skills, 1, np.int64)[keep]
-        skill_years[owner[keep], position[keep]] = _column(skills, 2, np.float32)[keep]
+        skill_trade[owner[keep], position[keep]] = skills[keep, 1].astype(np.int64)
+        skill_years[owner[keep], position[keep]] = skills[keep, 2]
     columns["skill_trade"], columns["skill_years"] = skill_trade, skill_years
 
-    # Key groups held today, as bits in the taxonomy's order.
-    bit_of = {code: bit for bit, code in enumerate(taxonomy.key_groups)}
-    spans = _fetch(
+    def scatter(owner_ids: NDArray[np.float64], values: NDArray[Any], into: NDArray[Any]) -> None:
+        owner = _rows_of(seeker_ids, owner_ids)
+        into[owner[owner >= 0]] = values[owner >= 0]
+
+    # Key groups held today, as bits in the taxonomy's order (key groups by id).
+    group_ids = np.array(KeyGroup.objects.order_by("id").values_list("id", flat=True))
+    spans = _matrix(
         _restricted(SeekerKeyGroup.objects.all(), "seeker_id", ids)
         .filter(started_on__lte=today)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
-        .values_list("seeker_id", "key_group__code")
+        .values_list("seeker_id", "key_group_id"),
+        2,
     )
     group_bits = np.zeros(size, dtype=np.int64)
-    if spans:
-        owner = rows_of(row[0] for row in spans)
-        bits = np.fromiter((1 << bit_of.get(row[1], 62) for row in spans), dtype=np.int64)
+    if len(spans):
+        owner = _rows_of(seeker_ids, spans[:, 0])
+        bits = np.left_shift(1, np.searchsorted(group_ids, spans[:, 1].astype(np.int64)))
         np.bitwise_or.at(group_bits, owner[owner >= 0], bits[owner >= 0])
     columns["group_bits"] = group_bits
 
     # Reliability: hires completed against no-shows.
-    outcomes = _fetch(
+    outcomes = _matrix(
         _restricted(Application.objects.all(), "seeker_id", ids)
         .filter(status__in=[ApplicationStatus.COMPLETED, ApplicationStatus.NO_SHOW])
         .values_list("seeker_id")
@@ -196,18 +239,16 @@ def seeker_columns(
             completed=Count("id", filter=Q(status=ApplicationStatus.COMPLETED)),
             no_shows=Count("id", filter=Q(status=ApplicationStatus.NO_SHOW)),
         )
-        .values_list("seeker_id", "completed", "no_shows")
+        .values_list("seeker_id", "completed", "no_shows"),
+        3,
     )
-    completions = np.zeros(size, dtype=np.float32)
-    no_shows = np.zeros(size, dtype=np.float32)
-    if outcomes:
-        owner = rows_of(row[0] for row in outcomes)
-        completions[owner[owner >= 0]] = _column(outcomes, 1, np.float32)[owner >= 0]
-        no_shows[owner[owner >= 0]] = _column(outcomes, 2, np.float32)[owner >= 0]
-    columns["completions"], columns["no_shows"] = completions, no_shows
+    columns["completions"] = np.zeros(size, dtype=np.float32)
+    columns["no_shows"] = np.zeros(size, dtype=np.float32)
+    scatter(outcomes[:, 0], outcomes[:, 1], columns["completions"])
+    scatter(outcomes[:, 0], outcomes[:, 2], columns["no_shows"])
 
     # Recent exposure: posts pushed lately (the in-app copy exists for every push).
-    pushes = _fetch(
+    pushes = _matrix(
         _restricted(Notification.objects.all(), "seeker_id", ids)
         .filter(
             channel=Notification.Channel.IN_APP,
@@ -216,47 +257,49 @@ def seeker_columns(
         )
         .values_list("seeker_id")
         .annotate(pushes=Count("id"))
-        .values_list("seeker_id", "pushes")
+        .values_list("seeker_id", "pushes"),
+        2,
     )
-    recent = np.zeros(size, dtype=np.float32)
-    if pushes:
-        owner = rows_of(row[0] for row in pushes)
-        recent[owner[owner >= 0]] = _column(pushes, 1, np.float32)[owner >= 0]
-    columns["recent_pushes"] = recent
+    columns["recent_pushes"] = np.zeros(size, dtype=np.float32)
+    scatter(pushes[:, 0], pushes[:, 1], columns["recent_pushes"])
 
     # Bookings: the next placements that have not ended.
-    bookings = _fetch(
+    bookings = _matrix(
         _restricted(Placement.objects.all(), "application__seeker_id", ids)
         .filter(application__status__in=[ApplicationStatus.HIRED, ApplicationStatus.STARTED])
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
         .order_by("application__seeker_id", "starts_on")
-        .values_list("application__seeker_id", "starts_on", "ends_on")
+        .values_list(
+            "application__seeker_id",
+            DayNumber("starts_on"),
+            Coalesce(DayNumber("ends_on"), Value(NEVER_EXPIRES)),
+        ),
+        3,
     )
     booked_start = np.zeros((size, BOOKING_COLUMNS), dtype=np.int64)
     booked_end = np.full((size, BOOKING_COLUMNS), -1, dtype=np.int64)
-    if bookings:
-        owner = rows_of(row[0] for row in bookings)
-        starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
-        position = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+    if len(bookings):
+        owner = _rows_of(seeker_ids, bookings[:, 0])
+        position = _runs(owner)
         keep = (position < BOOKING_COLUMNS) & (owner >= 0)
-        booked_start[owner[keep], position[keep]] = _ordinals(bookings, 1)[keep]
-        booked_end[owner[keep], position[keep]] = _ordinals(bookings, 2, NEVER_EXPIRES)[keep]
+        booked_start[owner[keep], position[keep]] = bookings[keep, 1]
+        booked_end[owner[keep], position[keep]] = bookings[keep, 2]
     columns["booked_start"], columns["booked_end"] = booked_start, booked_end
 
-    # Certificates: the last valid day of each kind held.
-    column_of = {code: index for index, code in enumerate(taxonomy.certificate_kinds)}
-    held = _fetch(
+    # Certificates: the last valid day of each kind held (kinds by id, as the taxonomy).
+    kind_ids = np.array(CertificateKind.objects.order_by("id").values_list("id", flat=True))
+    held = _matrix(
         _restricted(SeekerCertificate.objects.all(), "seeker_id", ids).values_list(
-            "seeker_id", "kind__code", "expires_on"
-        )
+            "seeker_id", "kind_id", Coalesce(DayNumber("expires_on"), Value(NEVER_EXPIRES))
+        ),
+        3,
     )
-    cert_expiry = np.zeros((size, len(column_of)), dtype=np.int64)
-    for seeker_id, kind, expires_on in held:
-        row = row_of.get(seeker_id)
-        if row is not None and kind in column_of:
-            cert_expiry[row, column_of[kind]] = (
-                NEVER_EXPIRES if expires_on is None else expires_on.toordinal()
-            )
+    cert_expiry = np.zeros((size, len(kind_ids)), dtype=np.int64)
+    if len(held):
+        owner = _rows_of(seeker_ids, held[:, 0])
+        column = np.searchsorted(kind_ids, held[:, 1].astype(np.int64))
+        keep = owner >= 0
+        cert_expiry[owner[keep], column[keep]] = held[keep, 2]
     columns["cert_expiry"] = cert_expiry
     return columns
 

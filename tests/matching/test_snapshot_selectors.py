@@ -125,6 +125,8 @@ def test_a_seekers_columns_hold_what_the_engine_reads(seeded_for_module):
     assert columns["travel_km"][0] == 12
     assert columns["availability"][0] == 0b111
     assert columns["birth"][0] == dt.date(1990, 5, 17).toordinal()
+    seeker.refresh_from_db()
+    assert columns["last_active"][0] == seeker.updated_at.astimezone(dt.UTC).date().toordinal()
     # Only the membership that holds today.
     assert columns["group_bits"][0] == 1 << list(taxonomy.key_groups).index("employment_difficulty")
     assert (columns["completions"][0], columns["no_shows"][0]) == (2, 1)
