@@ -1,6 +1,6 @@
-"""Fast inserts for large imports: one ``executemany`` per batch, values adapted once per
-column type instead of through the ORM's per-value dispatch (which costs about 10 µs a
-value: a third of a minute for 100,000 seekers of 30 columns).
+"""Fast inserts for large imports: one ``COPY`` (PostgreSQL) or ``executemany`` (SQLite) per
+batch, values adapted once per column type instead of through the ORM's per-value dispatch
+(which costs about 10 µs a value: a third of a minute for 100,000 seekers of 30 columns).
 
 Use it where the rows are validated already and no save() logic applies, as the bulk
 importers do; everywhere else, the ORM.
@@ -55,11 +55,22 @@ def insert_rows(
     total = 0
     batch: list[tuple[Any, ...]] = []
 
+    copy_sql = "COPY {} ({}) FROM STDIN".format(
+        quote(model._meta.db_table), ", ".join(quote(str(field.column)) for field in fields)
+    )
+
     def flush() -> None:
-        if batch:
-            with connection.cursor() as cursor:
+        if not batch:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # COPY: several times faster than executemany for thousands of rows.
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for values in batch:
+                        copy.write_row(values)
+            else:
                 cursor.executemany(sql, batch)
-            batch.clear()
+        batch.clear()
 
     for row in rows:
         batch.append(
