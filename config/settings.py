@@ -7,6 +7,7 @@ local-memory cache, DEBUG on.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -283,10 +286,30 @@ X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Apps and tablets send "Authorization: Token …" (knox: stored as a digest, expiring,
+    # revocable per device); the browsable API and the admin's own calls use the session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    "PAGE_SIZE": 20,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_DAYS", default=30)),
+    "TOKEN_LIMIT_PER_USER": 10,  # devices per seeker
+    "AUTO_REFRESH": True,  # a phone in use stays logged in; one unused for TOKEN_TTL does not
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Self-registration by phone: the region a new seeker belongs to until staff verify them (the
+# city the deployment serves).
+SELF_REGISTRATION_REGION: str = env.str("SELF_REGISTRATION_REGION", default="620100")
+LOGIN_CODE_TTL_SECONDS = 300
+LOGIN_CODE_ATTEMPTS = 5
+LOGIN_CODES_PER_PHONE_PER_HOUR: int = env.int("LOGIN_CODES_PER_PHONE_PER_HOUR", default=5)
+LOGIN_CODES_PER_IP_PER_HOUR: int = env.int("LOGIN_CODES_PER_IP_PER_HOUR", default=30)
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is evidence: view it, never roll back
 
 SPECTACULAR_SETTINGS = {

@@ -20,6 +20,8 @@ class MessageTemplate:
     body: Promise
     # Counts against the daily cap and waits out quiet hours; login codes do neither.
     is_push: bool = True
+    # The context is a secret (a login code): wiped from the outbox once the message is done.
+    secret: bool = False
 
 
 TEMPLATES: dict[str, MessageTemplate] = {
@@ -38,6 +40,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
         title=_("Login code"),
         body=_("Your login code is %(code)s. It is valid for 5 minutes. Never share it."),
         is_push=False,
+        secret=True,
     ),
 }
 

@@ -285,9 +285,13 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [
+            # A seeker or a staff user; or, for a login code to a phone not yet on record,
+            # nobody but the address.
             models.CheckConstraint(
                 condition=models.Q(seeker__isnull=False, user__isnull=True)
-                | models.Q(seeker__isnull=True, user__isnull=False),
+                | models.Q(seeker__isnull=True, user__isnull=False)
+                | models.Q(seeker__isnull=True, user__isnull=True, channel="sms")
+                & ~models.Q(address=""),
                 name="notification_one_recipient",
             ),
             choices_constraint("channel", NotificationChannel, name="notification_channel_valid"),

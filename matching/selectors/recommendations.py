@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from matching.models import Recommendation
+from matching.models import Notification, Recommendation
 from stations.models import JobPost, JobSeeker
 from stations.models.posts import PostStatus
 
@@ -31,4 +31,21 @@ def recommended_posts(seeker: JobSeeker) -> QuerySet[Recommendation]:
         )
         .select_related("post", "post__employer", "post__occupation")
         .order_by("rank")
+    )
+
+
+def ranked_first(jobs: QuerySet[JobPost], seeker: JobSeeker) -> QuerySet[JobPost]:
+    """``jobs`` with the ones recommended to ``seeker`` first, by rank; then the newest."""
+    rank = Recommendation.objects.filter(
+        seeker=seeker, post=OuterRef("pk"), direction=Recommendation.Direction.POSTS_FOR_SEEKER
+    ).values("rank")[:1]
+    return jobs.annotate(recommended_rank=Subquery(rank)).order_by(
+        F("recommended_rank").asc(nulls_last=True), "-opened_at", "-pk"
+    )
+
+
+def inbox(seeker: JobSeeker) -> QuerySet[Notification]:
+    """The seeker's in-app messages, newest first."""
+    return Notification.objects.filter(seeker=seeker, channel=Notification.Channel.IN_APP).order_by(
+        "-created_at", "-id"
     )

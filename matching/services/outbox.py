@@ -133,6 +133,37 @@ def notify_seeker(
     return _write(rows)
 
 
+def notify_phone(
+    *,
+    phone: str,
+    seeker: JobSeeker | None,
+    template: str,
+    context: dict[str, Any],
+    dedup_key: str,
+    language: str,
+    now: dt.datetime,
+) -> list[Notification]:
+    """An SMS to a phone, known seeker or not (login codes to a first-time phone)."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown notification template {template!r}")
+    return _write(
+        [
+            Notification(
+                seeker=seeker,
+                channel=Channel.SMS,
+                address=phone,
+                template=template,
+                context=context,
+                language=language,
+                dedup_key=f"{dedup_key}:{Channel.SMS}",
+                next_attempt_at=now,
+                enqueued_at=now,
+                created_at=now,
+            )
+        ]
+    )
+
+
 def _write(rows: list[Notification]) -> list[Notification]:
     keys = [row.dedup_key for row in rows]
     existing = set(
@@ -189,7 +220,8 @@ class _Claimed:
 
 def _consented(row: Notification) -> bool:
     seeker = row.seeker
-    if seeker is None:
+    # A login code is what the person just asked for, whatever their marketing consents.
+    if seeker is None or not TEMPLATES[row.template].is_push:
         return True
     consents: dict[str, bool] = {
         Channel.SMS: seeker.consent_sms,
@@ -361,6 +393,13 @@ def _record(
             .values_list("pk", "attempts")
         )
         ours = [row for row in done if held.get(row.pk) == row.attempts]
+        finished_secrets = [
+            row.pk
+            for row in ours
+            if TEMPLATES[row.template].secret and row.status in (Status.SENT, Status.FAILED)
+        ]
+        if finished_secrets:
+            Notification.objects.filter(pk__in=finished_secrets).update(context={})
         _write_back(
             ours,
             [

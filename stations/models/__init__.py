@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from stations.models.accounts import LoginCode
 from stations.models.common import AVAILABILITY_ALL, AVAILABILITY_SLOTS
 from stations.models.employers import Employer
 from stations.models.organisation import Staff, Station
@@ -30,6 +31,7 @@ __all__ = [
     "JobPost",
     "JobSeeker",
     "KeyGroup",
+    "LoginCode",
     "Occupation",
     "Placement",
     "Region",

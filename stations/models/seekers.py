@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -16,6 +17,8 @@ from stations.validators import Sex, validate_mobile_phone
 class Household(models.TextChoices):
     RURAL = "rural", _("rural")
     URBAN = "urban", _("urban")
+    # Self-registered in the app: staff record it when they verify the real name.
+    UNSTATED = "unstated", _("not stated yet")
 
 
 class EmploymentStatus(models.TextChoices):
@@ -42,7 +45,8 @@ class JobSeeker(ProtectedNationalId, Coordinates, TimeStampedModel):
     EmploymentStatus = EmploymentStatus
     Language = Language
 
-    full_name = models.CharField(_("full name"), max_length=100)
+    # Blank only for people who registered themselves by phone and await verification.
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True, editable=False)
     phone = models.CharField(
@@ -54,7 +58,7 @@ class JobSeeker(ProtectedNationalId, Coordinates, TimeStampedModel):
         validators=[validate_mobile_phone],
     )
     household = models.CharField(
-        _("household registration"), max_length=5, choices=Household.choices
+        _("household registration"), max_length=8, choices=Household.choices
     )
     residence_region = models.ForeignKey(
         Region,
@@ -94,6 +98,16 @@ class JobSeeker(ProtectedNationalId, Coordinates, TimeStampedModel):
     )
     verified_at = models.DateTimeField(
         _("real name verified at"), null=True, blank=True, editable=False
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("app account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="job_seeker",
+        help_text=_("The account the seeker logs in to the app with (by phone)."),
     )
     merged_into = models.ForeignKey(
         "self",
@@ -147,7 +161,7 @@ class JobSeeker(ProtectedNationalId, Coordinates, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.full_name
+        return self.full_name or str(_("(self-registered, not yet verified)"))
 
 
 class SeekerKeyGroup(models.Model):

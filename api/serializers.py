@@ -1,0 +1,208 @@
+"""What the seekers' app sends and receives. Thin: validation of shapes here, rules in the
+services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from stations.models import JobPost, JobSeeker, Region
+from stations.models.common import AVAILABILITY_SLOTS
+from stations.validators import mask_phone
+
+
+class PhoneSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20)
+    code = serializers.RegexField(r"^\d{6}$", max_length=6)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    seeker_id = serializers.IntegerField()
+    registered = serializers.BooleanField(help_text="True when this login registered the seeker.")
+
+
+class AvailabilityField(serializers.ListField):
+    """The weekly bit mask as the list of free slots ([0, 1, 3]: Monday morning and afternoon,
+    Tuesday morning)."""
+
+    def to_representation(self, data: Any) -> list[int]:
+        return [slot for slot in range(AVAILABILITY_SLOTS) if int(data) >> slot & 1]
+
+    def to_internal_value(self, data: Any) -> int:  # type: ignore[override]
+        return sum(1 << slot for slot in set(super().to_internal_value(data)))
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The seeker's own profile. The ID number is written once and only ever read masked."""
+
+    phone = serializers.SerializerMethodField()
+    id_number = serializers.CharField(write_only=True, required=False, max_length=18)
+    id_number_masked = serializers.CharField(read_only=True)
+    verified = serializers.SerializerMethodField()
+    residence_region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all()
+    )
+    availability = AvailabilityField(
+        child=serializers.IntegerField(min_value=0, max_value=AVAILABILITY_SLOTS - 1),
+        help_text="Weekly slots free for work: day × 3 + shift, Monday morning = 0.",
+    )
+    expected_daily_wage = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal("1"), allow_null=True, required=False
+    )
+    max_travel_km = serializers.IntegerField(min_value=1, max_value=200)
+    latitude = serializers.FloatField(min_value=-90, max_value=90, allow_null=True, required=False)
+    longitude = serializers.FloatField(
+        min_value=-180, max_value=180, allow_null=True, required=False
+    )
+
+    class Meta:
+        model = JobSeeker
+        fields = [
+            "id",
+            "full_name",
+            "phone",
+            "id_number",
+            "id_number_masked",
+            "verified",
+            "residence_region",
+            "household",
+            "latitude",
+            "longitude",
+            "expected_daily_wage",
+            "max_travel_km",
+            "availability",
+            "employment_status",
+            "graduation_year",
+            "preferred_language",
+            "consent_sms",
+            "consent_push",
+            "consent_wechat",
+        ]
+        read_only_fields = ["id"]
+
+    def get_phone(self, seeker: JobSeeker) -> str:
+        return mask_phone(seeker.phone) if seeker.phone else ""
+
+    def get_verified(self, seeker: JobSeeker) -> bool:
+        return seeker.verified_at is not None
+
+
+class OccupationBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    occupation = OccupationBriefSerializer()
+    employer = serializers.CharField(source="employer.name")
+    openings_left = serializers.SerializerMethodField()
+    distance_km = serializers.SerializerMethodField()
+    region = serializers.CharField(source="region.code")
+
+    class Meta:
+        model = JobPost
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "kind",
+            "occupation",
+            "employer",
+            "openings",
+            "openings_left",
+            "wage_amount",
+            "wage_unit",
+            "settlement",
+            "starts_on",
+            "ends_on",
+            "shift_starts_at",
+            "shift_ends_at",
+            "take_home",
+            "region",
+            "latitude",
+            "longitude",
+            "distance_km",
+        ]
+
+    def get_openings_left(self, post: JobPost) -> int:
+        return max(post.openings - getattr(post, "held", 0), 0)
+
+    def get_distance_km(self, post: JobPost) -> float | None:
+        distance = getattr(post, "distance_km", None)
+        return None if distance is None else round(float(distance), 2)
+
+
+class EmployerContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_phone = serializers.CharField()
+
+
+class JobDetailSerializer(JobSerializer):
+    required_certificates: Any = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    employer_contact = serializers.SerializerMethodField()
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "required_certificates", "employer_contact"]
+
+    def get_employer_contact(self, post: JobPost) -> dict[str, str] | None:
+        """Only for a seeker who applied: the employer's contact person and phone."""
+        if not self.context.get("applied"):
+            return None
+        employer = post.employer
+        return {
+            "name": employer.name,
+            "contact_name": employer.contact_name,
+            "contact_phone": employer.contact_phone,
+        }
+
+
+class JobQuerySerializer(serializers.Serializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
+    lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    radius_km = serializers.FloatField(min_value=0.1, max_value=200, default=10)
+    occupation = serializers.CharField(required=False, max_length=20)
+    min_wage = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+    date = serializers.DateField(required=False)
+    take_home = serializers.BooleanField(required=False, allow_null=True, default=None)
+    ordering = serializers.ChoiceField(
+        choices=["distance", "relevance", "newest"], default="distance"
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("lat" in attrs) != ("lon" in attrs):
+            raise serializers.ValidationError({"lat": ["give lat and lon together"]})
+        if attrs["ordering"] == "distance" and "lat" not in attrs:
+            attrs["ordering"] = "newest"
+        return attrs
+
+
+class RecommendationSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    computed_at = serializers.DateTimeField()
+    job = JobSerializer(source="post")
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    template = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    post = serializers.IntegerField(source="post_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)

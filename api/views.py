@@ -1,0 +1,311 @@
+"""The seekers' app: login by phone, their profile, jobs near them, recommendations.
+
+The API is the outermost layer: it builds on the services and selectors of stations and
+matching alike, and nothing imports it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from knox.models import AuthToken
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.serializers import (
+    JobDetailSerializer,
+    JobQuerySerializer,
+    JobSerializer,
+    MeSerializer,
+    NotificationSerializer,
+    PhoneSerializer,
+    RecommendationSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+from core.api import ErrorSerializer
+from core.errors import DomainError, NotFound
+from matching.messages import render
+from matching.models import Notification, Recommendation
+from matching.selectors.recommendations import inbox, ranked_first, recommended_posts
+from matching.services.outbox import notification_mark_read
+from matching.tasks import match_seeker
+from stations.models import HOLDS_OPENING, Application, JobPost, JobSeeker
+from stations.selectors.jobs import jobs_near, jobs_on, jobs_paying_at_least, open_jobs
+from stations.services.accounts import login_code_send, login_code_verify
+from stations.services.seekers import seeker_update
+
+RECOMMENDATIONS_FRESH_FOR = dt.timedelta(days=1)
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 429: ErrorSerializer}
+
+
+class IsSeeker(permissions.BasePermission):
+    """A logged-in job seeker (their account is linked to a seeker record)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and hasattr(user, "job_seeker"))
+
+
+def acting_seeker(request: Request) -> JobSeeker:
+    seeker: JobSeeker = request.user.job_seeker  # type: ignore[union-attr]
+    return seeker
+
+
+def client_ip(request: Request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class LoginCodeView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=PhoneSerializer,
+        responses={
+            202: inline_serializer("LoginCodeSent", {"expires_in": serializers.IntegerField()}),
+            **ERRORS,
+        },
+        summary="Send a 6-digit login code by SMS",
+    )
+    def post(self, request: Request) -> Response:
+        body = PhoneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        code = login_code_send(
+            phone=body.validated_data["phone"], client_ip=client_ip(request), now=timezone.now()
+        )
+        seconds = int((code.expires_at - code.created_at).total_seconds())
+        return Response({"expires_in": seconds}, status=status.HTTP_202_ACCEPTED)
+
+
+class TokenView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, **ERRORS},
+        summary="Exchange a login code for this device's token",
+    )
+    def post(self, request: Request) -> Response:
+        body = TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        seeker, registered = login_code_verify(
+            phone=body.validated_data["phone"], code=body.validated_data["code"], now=timezone.now()
+        )
+        instance, token = AuthToken.objects.create(seeker.user)
+        return Response(
+            TokenSerializer(
+                {
+                    "token": token,
+                    "expiry": instance.expiry,
+                    "seeker_id": seeker.pk,
+                    "registered": registered,
+                }
+            ).data
+        )
+
+
+class LogoutView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(
+        request=None, responses={204: None, 401: ErrorSerializer}, summary="Log out this device"
+    )
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(
+        request=None, responses={204: None, 401: ErrorSerializer}, summary="Log out every device"
+    )
+    def post(self, request: Request) -> Response:
+        AuthToken.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    permission_classes = [IsSeeker]
+    serializer_class = MeSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self) -> JobSeeker:
+        return acting_seeker(self.request)
+
+    @extend_schema(responses={200: MeSerializer, **ERRORS})
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        seeker = self.get_object()
+        body = MeSerializer(seeker, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        id_number = changes.pop("id_number", None)
+        if (
+            seeker.verified_at is not None
+            and "full_name" in changes
+            and changes["full_name"] != seeker.full_name
+        ):
+            raise DomainError(
+                _("Your real name is verified; a station changes it for you."),
+                field_errors={"full_name": [_("verified, cannot be changed here")]},
+            )
+        by = request.user if isinstance(request.user, User) else None
+        seeker = seeker_update(
+            seeker=seeker, by=by, now=timezone.now(), id_number=id_number, **changes
+        )
+        return Response(MeSerializer(seeker).data)
+
+
+JOB_PARAMETERS = [
+    OpenApiParameter("lat", float, description="latitude of the point (with lon)"),
+    OpenApiParameter("lon", float, description="longitude of the point (with lat)"),
+    OpenApiParameter("radius_km", float, description="default 10, at most 200"),
+    OpenApiParameter("occupation", str, description="occupation code, e.g. 6-29-01-01"),
+    OpenApiParameter("min_wage", float, description="minimum pay as a day's wage (yuan)"),
+    OpenApiParameter("date", str, description="work on this date (YYYY-MM-DD)"),
+    OpenApiParameter("take_home", bool),
+    OpenApiParameter("ordering", str, enum=["distance", "relevance", "newest"]),
+]
+
+
+class JobListView(generics.ListAPIView):
+    """Open posts, near a point when given, each with its distance."""
+
+    serializer_class = JobSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[JobPost]:
+        query = JobQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        jobs = open_jobs()
+        if "lat" in params:
+            jobs = jobs_near(
+                jobs, latitude=params["lat"], longitude=params["lon"], radius_km=params["radius_km"]
+            )
+        if "occupation" in params:
+            code = params["occupation"]
+            jobs = jobs.filter(
+                Q(occupation__path__startswith=f"{code}/")
+                | Q(occupation__path__contains=f"/{code}/")
+            )
+        if "min_wage" in params:
+            jobs = jobs_paying_at_least(jobs, params["min_wage"])
+        if "date" in params:
+            jobs = jobs_on(jobs, params["date"])
+        if params["take_home"] is not None:
+            jobs = jobs.filter(take_home=params["take_home"])
+        if params["ordering"] == "distance":
+            return jobs.order_by(F("distance_km"), "pk")
+        if params["ordering"] == "relevance" and hasattr(self.request.user, "job_seeker"):
+            return ranked_first(jobs, acting_seeker(self.request))
+        return jobs.order_by("-opened_at", "-pk")
+
+    @extend_schema(parameters=JOB_PARAMETERS, responses={200: JobSerializer(many=True), **ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class JobDetailView(generics.RetrieveAPIView):
+    serializer_class = JobDetailSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self) -> QuerySet[JobPost]:
+        return open_jobs().prefetch_related("required_certificates")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        user = self.request.user
+        if hasattr(user, "job_seeker") and "pk" in self.kwargs:
+            context["applied"] = Application.objects.filter(
+                post_id=self.kwargs["pk"], seeker=user.job_seeker
+            ).exists()
+        return context
+
+    @extend_schema(responses={200: JobDetailSerializer, **ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+def request_language(request: Request) -> str:
+    return "en" if (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en") else "zh-hans"
+
+
+class RecommendationListView(generics.ListAPIView):
+    """The open posts the matching engine recommends to the seeker, best first, with the
+    reasons in the request's language."""
+
+    permission_classes = [IsSeeker]
+    serializer_class = RecommendationSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Recommendation]:
+        seeker = acting_seeker(self.request)
+        stored = recommended_posts(seeker)
+        newest = stored.order_by("-computed_at").values_list("computed_at", flat=True).first()
+        if newest is None or timezone.now() - newest > RECOMMENDATIONS_FRESH_FOR:
+            # Ranked by a worker (at once in the embedded mode); the profile's changes
+            # re-rank on their own.
+            match_seeker.delay(seeker.pk)
+        return recommended_posts(seeker).annotate(
+            held=Count("post__applications", filter=Q(post__applications__status__in=HOLDS_OPENING))
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        language = request_language(request)
+        rows = []
+        for rec in page or []:
+            setattr(rec.post, "held", getattr(rec, "held", 0))  # noqa: B010
+            rec.reasons = [reason.get(language, "") for reason in rec.reasons]
+            rows.append(rec)
+        return self.get_paginated_response(RecommendationSerializer(rows, many=True).data)
+
+
+def _rendered(row: Notification, language: str) -> Notification:
+    title, body = render(row.template, row.context, language)
+    row.__dict__.update(title=title, body=body)
+    return row
+
+
+class NotificationListView(generics.ListAPIView):
+    """The seeker's in-app inbox, newest first, in the request's language."""
+
+    permission_classes = [IsSeeker]
+    serializer_class = NotificationSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return inbox(acting_seeker(self.request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
+        language = request_language(request)
+        for row in page:
+            _rendered(row, language)
+        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+
+class NotificationReadView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(request=None, responses={200: NotificationSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        row = inbox(acting_seeker(request)).filter(pk=pk).first()
+        if row is None:
+            raise NotFound(_("No such notification."))
+        row = notification_mark_read(notification=row, now=timezone.now())
+        _rendered(row, request_language(request))
+        return Response(NotificationSerializer(row).data)

@@ -1,0 +1,311 @@
+"""The seekers' app API: login by phone, profile, jobs near a point, recommendations and the
+inbox, with one error shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from matching.models import Notification
+from matching.services.outbox import notifications_dispatch, notify_seeker
+from stations.models import JobPost, JobSeeker, LoginCode, Occupation, SeekerSkill
+from stations.services.applications import application_create
+from tests.factories import EmployerFactory, PostFactory, SeekerFactory
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def sent_code(phone: str = PHONE) -> str:
+    from stations.validators import normalize_mobile_phone
+
+    row = Notification.objects.filter(
+        address=normalize_mobile_phone(phone), template="login_code"
+    ).latest("id")
+    return row.context["code"]
+
+
+def login(api: APIClient, phone: str = PHONE) -> dict:
+    assert api.post("/api/v1/auth/otp", {"phone": phone}, format="json").status_code == 202
+    response = api.post(
+        "/api/v1/auth/token", {"phone": phone, "code": sent_code(phone)}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    return response.json()
+
+
+def test_a_first_login_by_phone_registers_a_seeker_and_gives_a_token(api, seeded):
+    body = login(api, "+86 139-1234-5678")
+
+    assert body["registered"] is True
+    seeker = JobSeeker.objects.get(pk=body["seeker_id"])
+    assert (seeker.phone, seeker.household, seeker.verified_at) == (PHONE, "unstated", None)
+    code = LoginCode.objects.get(phone=PHONE)
+    assert sent_code() not in code.code_hash  # only a keyed hash is kept
+    me = api.get("/api/v1/me").json()
+    assert me["phone"] == "139****5678"
+    assert me["verified"] is False
+    again = login(APIClient())
+    assert again["registered"] is False
+    assert again["seeker_id"] == seeker.pk
+
+
+def test_the_code_is_wiped_from_the_outbox_once_sent(api, seeded):
+    api.post("/api/v1/auth/otp", {"phone": PHONE}, format="json")
+    row = Notification.objects.get(address=PHONE)
+    notifications_dispatch([row.pk])
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert row.context == {}
+
+
+def test_a_wrong_code_counts_and_five_wrong_ones_spend_the_code(api, seeded):
+    api.post("/api/v1/auth/otp", {"phone": PHONE}, format="json")
+    code = sent_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        response = api.post("/api/v1/auth/token", {"phone": PHONE, "code": wrong}, format="json")
+        assert response.status_code == 400
+        assert response.json()["code"] == "login_refused"
+        assert "code" in response.json()["errors"]
+    refused = api.post("/api/v1/auth/token", {"phone": PHONE, "code": code}, format="json")
+    assert refused.status_code == 400
+
+
+def test_an_expired_code_is_refused(api, seeded, time_machine):
+    api.post("/api/v1/auth/otp", {"phone": PHONE}, format="json")
+    code = sent_code()
+    time_machine.move_to(timezone.now() + dt.timedelta(minutes=6))
+    response = api.post("/api/v1/auth/token", {"phone": PHONE, "code": code}, format="json")
+    assert response.status_code == 400
+
+
+def test_codes_are_throttled_per_phone(api, seeded, settings):
+    settings.LOGIN_CODES_PER_PHONE_PER_HOUR = 2
+    for _ in range(2):
+        assert api.post("/api/v1/auth/otp", {"phone": PHONE}, format="json").status_code == 202
+    response = api.post("/api/v1/auth/otp", {"phone": PHONE}, format="json")
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+
+
+@pytest.mark.parametrize("phone", ["12345", "2391234567x", "", "139123456789"])
+def test_a_bad_phone_gets_a_field_error(api, seeded, phone):
+    response = api.post("/api/v1/auth/otp", {"phone": phone}, format="json")
+    assert response.status_code == 400
+    assert "phone" in response.json()["errors"]
+
+
+def test_logout_revokes_this_device_and_logout_all_every_device(api, seeded):
+    login(api)
+    other = APIClient()
+    login(other)
+    assert api.post("/api/v1/auth/logout").status_code == 204
+    assert api.get("/api/v1/me").status_code == 401
+    assert other.get("/api/v1/me").status_code == 200
+    assert other.post("/api/v1/auth/logout-all").status_code == 204
+    assert other.get("/api/v1/me").status_code == 401
+
+
+def test_anonymous_requests_get_the_error_shape(api):
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert set(response.json()) == {"detail", "code"}
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_the_profile_is_updated_and_bad_values_are_field_errors(api, seeded):
+    login(api)
+    response = api.patch(
+        "/api/v1/me",
+        {"availability": [0, 1, 3], "expected_daily_wage": "180.00", "max_travel_km": 15},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["availability"] == [0, 1, 3]
+    seeker = JobSeeker.objects.get(phone=PHONE)
+    assert seeker.availability == 0b1011
+    bad = api.patch(
+        "/api/v1/me",
+        {"max_travel_km": -3, "availability": [99], "latitude": 200, "residence_region": "x"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert set(bad.json()["errors"]) == {
+        "max_travel_km",
+        "availability.0",
+        "latitude",
+        "residence_region",
+    }
+    malformed = api.generic("PATCH", "/api/v1/me", "{not json", content_type="application/json")
+    assert malformed.status_code == 400
+    assert malformed.json()["code"] == "parse_error"
+
+
+def test_the_id_number_is_written_once_and_read_masked(api, seeded):
+    from tests.factories import national_id
+
+    login(api)
+    number = national_id()
+    first = api.patch("/api/v1/me", {"id_number": number}, format="json")
+    assert first.status_code == 200
+    assert number not in str(first.json())
+    assert first.json()["id_number_masked"].startswith(number[:6])
+    again = api.patch("/api/v1/me", {"id_number": national_id()}, format="json")
+    assert again.status_code == 400
+    assert "id_number" in again.json()["errors"]
+    invalid = APIClient()
+    login(invalid, "13700000001")
+    assert invalid.patch("/api/v1/me", {"id_number": "123"}, format="json").status_code == 400
+
+
+def test_messages_follow_the_requests_language(api, seeded):
+    response = api.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 401
+    assert response.json()["detail"] != "Authentication credentials were not provided."
+
+
+@pytest.fixture
+def jobs(seeded):
+    here = {"latitude": 36.06, "longitude": 103.84}
+    near = PostFactory(title="装卸工", latitude=36.061, longitude=103.841)
+    farther = PostFactory(title="搬运工", latitude=36.09, longitude=103.86)
+    far_away = PostFactory(title="保洁", latitude=39.9, longitude=116.4)
+    closed = PostFactory(title="已关闭", status=JobPost.Status.CLOSED, **here)
+    hourly = PostFactory(
+        title="小时工",
+        wage_amount=Decimal("20"),
+        wage_unit="hour",
+        latitude=36.0605,
+        longitude=103.8405,
+    )
+    return {"near": near, "farther": farther, "far": far_away, "closed": closed, "hourly": hourly}
+
+
+def test_jobs_near_a_point_come_nearest_first_with_their_distance(api, jobs):
+    login(api)
+    response = api.get("/api/v1/jobs", {"lat": 36.06, "lon": 103.84, "radius_km": 10})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["id"] for r in results] == [jobs["hourly"].pk, jobs["near"].pk, jobs["farther"].pk]
+    assert results[1]["distance_km"] == pytest.approx(0.14, abs=0.05)
+    assert results[2]["distance_km"] == pytest.approx(3.6, abs=0.3)
+
+
+def test_jobs_are_filtered_by_pay_and_date(api, jobs):
+    login(api)
+    # 20 an hour is 160 a day: under 200.
+    rich = api.get("/api/v1/jobs", {"lat": 36.06, "lon": 103.84, "min_wage": 200}).json()
+    assert jobs["hourly"].pk not in [r["id"] for r in rich["results"]]
+    assert jobs["near"].pk in [r["id"] for r in rich["results"]]
+    later = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    assert api.get("/api/v1/jobs", {"date": later}).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lat": 91, "lon": 0},
+        {"lat": 36},
+        {"lat": "north", "lon": 1},
+        {"radius_km": -1, "lat": 1, "lon": 1},
+        {"radius_km": 1e9, "lat": 1, "lon": 1},
+        {"min_wage": -5},
+        {"date": "2026-13-40"},
+        {"ordering": "cheapest"},
+    ],
+)
+def test_bad_job_queries_are_field_errors(api, seeded, query):
+    login(api)
+    response = api.get("/api/v1/jobs", query)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert response.json()["errors"]
+
+
+def test_the_employer_contact_shows_only_after_applying(api, jobs):
+    body = login(api)
+    post = jobs["near"]
+    post.employer.contact_phone = "13800001111"
+    post.employer.save()
+    detail = api.get(f"/api/v1/jobs/{post.pk}").json()
+    assert detail["employer_contact"] is None
+    assert "13800001111" not in str(detail)
+    seeker = JobSeeker.objects.get(pk=body["seeker_id"])
+    application_create(post=post, seeker=seeker, source="app", by=None, now=timezone.now())
+    detail = api.get(f"/api/v1/jobs/{post.pk}").json()
+    assert detail["employer_contact"]["contact_phone"] == "13800001111"
+
+
+def test_an_unknown_or_closed_job_is_404_in_the_error_shape(api, jobs):
+    login(api)
+    for pk in (jobs["closed"].pk, 10**9):
+        response = api.get(f"/api/v1/jobs/{pk}")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+def test_recommendations_come_ranked_with_reasons_in_the_requests_language(api, seeded):
+    body = login(api)
+    seeker = JobSeeker.objects.get(pk=body["seeker_id"])
+    trade = Occupation.objects.filter(level=Occupation.Level.TRADE).order_by("code").first()
+    SeekerSkill.objects.create(seeker=seeker, occupation=trade, years=6)
+    JobSeeker.objects.filter(pk=seeker.pk).update(latitude=36.06, longitude=103.84)
+    post = PostFactory(occupation=trade, employer=EmployerFactory())
+
+    response = api.get("/api/v1/me/recommendations", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    (first,) = response.json()["results"]
+    assert first["rank"] == 1
+    assert first["job"]["id"] == post.pk
+    assert any("6 years" in reason for reason in first["reasons"])
+    chinese = api.get("/api/v1/me/recommendations", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert any("6年经验" in reason for reason in chinese["results"][0]["reasons"])
+
+
+def test_the_inbox_lists_ones_own_messages_and_marks_them_read(api, seeded):
+    body = login(api)
+    seeker = JobSeeker.objects.get(pk=body["seeker_id"])
+    mine = notify_seeker(
+        seeker=seeker,
+        template="post_recommended",
+        context={"title": "装卸工", "employer": "宏达"},
+        dedup_key="inbox-test",
+        now=timezone.now(),
+    )
+    theirs = notify_seeker(
+        seeker=SeekerFactory(),
+        template="post_recommended",
+        context={"title": "保洁"},
+        dedup_key="other",
+        now=timezone.now(),
+    )
+    inbox = api.get("/api/v1/me/notifications", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    (row,) = inbox
+    assert row["title"] == "A job that suits you: 装卸工"
+    assert row["read_at"] is None
+    mine_id = next(n.pk for n in mine if n.channel == "in_app")
+    read = api.post(f"/api/v1/me/notifications/{mine_id}/read")
+    assert read.status_code == 200
+    assert read.json()["read_at"] is not None
+    their_id = next(n.pk for n in theirs if n.channel == "in_app")
+    assert api.post(f"/api/v1/me/notifications/{their_id}/read").status_code == 404
+
+
+def test_staff_accounts_are_not_seekers(api, seeded):
+    from tests.factories import UserFactory
+
+    api.force_authenticate(UserFactory())
+    assert api.get("/api/v1/me").status_code == 403
