@@ -64,6 +64,9 @@ class SeekerAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Blank in the model only for self-registrations awaiting verification: staff type it.
+        if "full_name" in self.fields:
+            self.fields["full_name"].required = True
         self.fields["availability_slots"].choices = availability_choices()  # type: ignore[attr-defined]
         self.fields["availability_slots"].initial = availability_slots(
             self.instance.availability if self.instance.pk else AVAILABILITY_ALL

@@ -132,6 +132,12 @@ def seeker_register(
     unknown = set(profile) - PROFILE_FIELDS
     if unknown:
         raise TypeError(f"Unknown seeker fields: {sorted(unknown)}")
+    if not full_name.strip():
+        # Only a self-registration by phone (services/accounts.py) goes without a name.
+        raise DomainError(
+            _("The seeker's details are not valid."),
+            field_errors={"full_name": [_("This field cannot be blank.")]},
+        )
     seeker = JobSeeker(
         full_name=full_name.strip(),
         residence_region=residence_region,
