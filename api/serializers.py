@@ -206,3 +206,49 @@ class NotificationSerializer(serializers.Serializer):
     post = serializers.IntegerField(source="post_id", allow_null=True)
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
+
+
+class JobBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    employer = serializers.CharField(source="employer.name")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
+class ApplicationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    job = JobBriefSerializer(source="post")
+    status = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.source
+    status_changed_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+class PlacementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    job = JobBriefSerializer(source="application.post")
+    status = serializers.CharField(source="application.status")
+    agreed_wage_amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    agreed_wage_unit = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class WageClaimRequestSerializer(serializers.Serializer):
+    amount_claimed = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class WageClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    placement = serializers.IntegerField(source="placement_id", allow_null=True)
+    employer = serializers.CharField(source="employer.name")
+    amount_claimed = serializers.DecimalField(max_digits=10, decimal_places=2)
+    amount_recovered = serializers.DecimalField(max_digits=10, decimal_places=2)
+    status = serializers.CharField()
+    filed_at = serializers.DateTimeField()

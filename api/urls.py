@@ -21,6 +21,13 @@ urlpatterns = [
         views.NotificationReadView.as_view(),
         name="notification-read",
     ),
+    path("me/applications", views.MyApplicationListView.as_view(), name="applications"),
+    path("me/applications/<int:pk>/withdraw", views.WithdrawView.as_view(), name="withdraw"),
+    path("me/placements", views.MyPlacementListView.as_view(), name="placements"),
+    path("me/placements/<int:pk>/check-in", views.CheckInView.as_view(), name="check-in"),
+    path("me/placements/<int:pk>/check-out", views.CheckOutView.as_view(), name="check-out"),
+    path("me/placements/<int:pk>/wage-claims", views.WageClaimView.as_view(), name="wage-claims"),
     path("jobs", views.JobListView.as_view(), name="jobs"),
+    path("jobs/<int:pk>/applications", views.ApplyView.as_view(), name="apply"),
     path("jobs/<int:pk>", views.JobDetailView.as_view(), name="job"),
 ]

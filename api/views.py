@@ -20,15 +20,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.serializers import (
+    ApplicationSerializer,
     JobDetailSerializer,
     JobQuerySerializer,
     JobSerializer,
     MeSerializer,
     NotificationSerializer,
     PhoneSerializer,
+    PlacementSerializer,
     RecommendationSerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    WageClaimRequestSerializer,
+    WageClaimSerializer,
 )
 from core.api import ErrorSerializer
 from core.errors import DomainError, NotFound
@@ -37,10 +41,17 @@ from matching.models import Notification, Recommendation
 from matching.selectors.recommendations import inbox, ranked_first, recommended_posts
 from matching.services.outbox import notification_mark_read
 from matching.tasks import match_seeker
-from stations.models import HOLDS_OPENING, Application, JobPost, JobSeeker
+from stations.models import HOLDS_OPENING, Application, JobPost, JobSeeker, Placement
 from stations.selectors.jobs import jobs_near, jobs_on, jobs_paying_at_least, open_jobs
 from stations.services.accounts import login_code_send, login_code_verify
+from stations.services.applications import (
+    application_create,
+    application_move,
+    placement_complete,
+    placement_start,
+)
 from stations.services.seekers import seeker_update
+from stations.services.wages import wage_claim_file
 
 RECOMMENDATIONS_FRESH_FOR = dt.timedelta(days=1)
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 429: ErrorSerializer}
@@ -160,9 +171,12 @@ class MeView(generics.RetrieveUpdateAPIView):
                 _("Your real name is verified; a station changes it for you."),
                 field_errors={"full_name": [_("verified, cannot be changed here")]},
             )
-        by = request.user if isinstance(request.user, User) else None
         seeker = seeker_update(
-            seeker=seeker, by=by, now=timezone.now(), id_number=id_number, **changes
+            seeker=seeker,
+            by=acting_user(request),
+            now=timezone.now(),
+            id_number=id_number,
+            **changes,
         )
         return Response(MeSerializer(seeker).data)
 
@@ -309,3 +323,140 @@ class NotificationReadView(APIView):
         row = notification_mark_read(notification=row, now=timezone.now())
         _rendered(row, request_language(request))
         return Response(NotificationSerializer(row).data)
+
+
+def acting_user(request: Request) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+class ApplyView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(
+        request=None,
+        responses={201: ApplicationSerializer, 409: ErrorSerializer, **ERRORS},
+        summary="Apply for an open post",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        post = open_jobs().filter(pk=pk).first()
+        if post is None:
+            raise NotFound(_("No such open post."))
+        application = application_create(
+            post=post,
+            seeker=acting_seeker(request),
+            source=Application.Source.APP,
+            by=acting_user(request),
+            now=timezone.now(),
+        )
+        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+
+
+def my_applications(request: Request) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(seeker=acting_seeker(request))
+        .select_related("post__employer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def my_placements(request: Request) -> QuerySet[Placement]:
+    return (
+        Placement.objects.filter(application__seeker=acting_seeker(request))
+        .select_related("application__post__employer")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+class MyApplicationListView(generics.ListAPIView):
+    permission_classes = [IsSeeker]
+    serializer_class = ApplicationSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Application]:
+        return my_applications(self.request)
+
+
+class WithdrawView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(
+        request=None, responses={200: ApplicationSerializer, 409: ErrorSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = my_applications(request).filter(pk=pk).first()
+        if application is None:
+            raise NotFound(_("No such application."))
+        application = application_move(
+            application=application,
+            to=Application.Status.WITHDRAWN,
+            by=acting_user(request),
+            now=timezone.now(),
+        )
+        return Response(ApplicationSerializer(application).data)
+
+
+class MyPlacementListView(generics.ListAPIView):
+    permission_classes = [IsSeeker]
+    serializer_class = PlacementSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Placement]:
+        return my_placements(self.request)
+
+
+class _PlacementStep(APIView):
+    permission_classes = [IsSeeker]
+
+    def step(self, placement: Placement, by: User | None) -> Placement:
+        raise NotImplementedError
+
+    @extend_schema(
+        request=None, responses={200: PlacementSerializer, 409: ErrorSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        placement = my_placements(request).filter(pk=pk).first()
+        if placement is None:
+            raise NotFound(_("No such placement."))
+        placement = self.step(placement, acting_user(request))
+        placement.application.refresh_from_db(fields=["status"])
+        return Response(PlacementSerializer(placement).data)
+
+
+class CheckInView(_PlacementStep):
+    """The worker arrived: the placement starts."""
+
+    def step(self, placement: Placement, by: User | None) -> Placement:
+        return placement_start(placement=placement, by=by, now=timezone.now())
+
+
+class CheckOutView(_PlacementStep):
+    """The work is done: the placement completes."""
+
+    def step(self, placement: Placement, by: User | None) -> Placement:
+        return placement_complete(placement=placement, by=by, now=timezone.now())
+
+
+class WageClaimView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(
+        request=WageClaimRequestSerializer,
+        responses={201: WageClaimSerializer, **ERRORS},
+        summary="Report unpaid wages for a placement",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        placement = my_placements(request).filter(pk=pk).first()
+        if placement is None:
+            raise NotFound(_("No such placement."))
+        body = WageClaimRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        claim = wage_claim_file(
+            seeker=acting_seeker(request),
+            employer=placement.application.post.employer,
+            placement=placement,
+            amount_claimed=body.validated_data["amount_claimed"],
+            description=body.validated_data.get("description", ""),
+            by=acting_user(request),
+            now=timezone.now(),
+        )
+        return Response(WageClaimSerializer(claim).data, status=status.HTTP_201_CREATED)

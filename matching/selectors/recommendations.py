@@ -29,7 +29,7 @@ def recommended_posts(seeker: JobSeeker) -> QuerySet[Recommendation]:
             direction=Recommendation.Direction.POSTS_FOR_SEEKER,
             post__status=PostStatus.OPEN,
         )
-        .select_related("post", "post__employer", "post__occupation")
+        .select_related("post", "post__employer", "post__occupation", "post__region")
         .order_by("rank")
     )
 
