@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "core.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on every GET, and 304 when the client has it: phones on weak networks revalidate
+    # job lists and details for a few bytes.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -293,9 +296,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.UserThrottle", "core.api.AnonThrottle"],
     "PAGE_SIZE": 20,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+}
+API_THROTTLE_RATES: dict[str, str] = {
+    "user": env.str("API_THROTTLE_USER", default="600/min"),
+    "anon": env.str("API_THROTTLE_ANON", default="60/min"),
 }
 REST_KNOX = {
     "TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_DAYS", default=30)),

@@ -309,3 +309,32 @@ def test_staff_accounts_are_not_seekers(api, seeded):
 
     api.force_authenticate(UserFactory())
     assert api.get("/api/v1/me").status_code == 403
+
+
+def test_requests_are_throttled_per_user(api, seeded, settings):
+    login(api)
+    settings.API_THROTTLE_RATES = {"user": "3/min", "anon": "100000/min"}
+    statuses = [api.get("/api/v1/me").status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3] == 429
+    assert api.get("/api/v1/me").json()["code"] == "throttled"
+
+
+def test_job_lists_and_details_revalidate_with_an_etag(api, jobs):
+    login(api)
+    first = api.get("/api/v1/jobs", {"lat": 36.06, "lon": 103.84})
+    etag = first.headers["ETag"]
+    assert (
+        api.get("/api/v1/jobs", {"lat": 36.06, "lon": 103.84}, HTTP_IF_NONE_MATCH=etag).status_code
+        == 304
+    )
+    detail = api.get(f"/api/v1/jobs/{jobs['near'].pk}")
+    assert (
+        api.get(
+            f"/api/v1/jobs/{jobs['near'].pk}", HTTP_IF_NONE_MATCH=detail.headers["ETag"]
+        ).status_code
+        == 304
+    )
+    JobPost.objects.filter(pk=jobs["near"].pk).update(openings=9)
+    changed = api.get(f"/api/v1/jobs/{jobs['near'].pk}", HTTP_IF_NONE_MATCH=detail.headers["ETag"])
+    assert changed.status_code == 200
