@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.views import healthz
+from core.views import healthz, not_found
 
 admin.site.site_header = _("Odd-job stations")
 admin.site.site_title = _("Odd-job stations")
@@ -20,3 +20,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 urlpatterns += i18n_patterns(path("admin/", admin.site.urls), prefix_default_language=False)
+
+handler404 = not_found
