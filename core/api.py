@@ -1,44 +1,18 @@
-"""REST framework glue shared by every app: one error shape, pagination."""
+"""REST framework glue shared by every app: one error shape. (Pagination and throttles,
+which DRF imports while defining its views, are in ``core.rest``.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
-
-
-class Pagination(PageNumberPagination):
-    """``?page=N&page_size=M``, at most 100 a page."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
-class _RateFromSettings:
-    """Rates read from ``settings.API_THROTTLE_RATES`` when used, not when imported, so a
-    deployment (or a test) sets them like any other setting."""
-
-    def get_rate(self) -> str | None:
-        scope: str | None = getattr(self, "scope", None)
-        return settings.API_THROTTLE_RATES.get(scope) if scope else None
-
-
-class UserThrottle(_RateFromSettings, UserRateThrottle):
-    """Requests per signed-in user (or per address when anonymous)."""
-
-
-class AnonThrottle(_RateFromSettings, AnonRateThrottle):
-    """Requests per client address without a login."""
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
