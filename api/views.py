@@ -85,6 +85,7 @@ class LoginCodeView(APIView):
             **ERRORS,
         },
         summary="Send a 6-digit login code by SMS",
+        auth=[],
     )
     def post(self, request: Request) -> Response:
         body = PhoneSerializer(data=request.data)
@@ -104,6 +105,7 @@ class TokenView(APIView):
         request=TokenRequestSerializer,
         responses={200: TokenSerializer, **ERRORS},
         summary="Exchange a login code for this device's token",
+        auth=[],
     )
     def post(self, request: Request) -> Response:
         body = TokenRequestSerializer(data=request.data)

@@ -296,6 +296,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.rest.Pagination",
+    # Apps and tablets send JSON; one request format keeps the contract (and clients
+    # generated from it) simple.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["core.rest.UserThrottle", "core.rest.AnonThrottle"],
     "PAGE_SIZE": 20,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
