@@ -8,9 +8,24 @@ from typing import Any
 
 from rest_framework import serializers
 
+from matching.models import Device
 from stations.models import JobPost, JobSeeker, Region
 from stations.models.common import AVAILABILITY_SLOTS
+from stations.services.seekers import SELF_SERVICE_FIELDS
 from stations.validators import mask_phone
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A reference record (region, occupation, key group...) by its code. Anything that
+    cannot be a code is refused before the database sees it (PostgreSQL rejects NUL bytes)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data or len(data) > 64:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:64])
+        return super().to_internal_value(data)
 
 
 class PhoneSerializer(serializers.Serializer):
@@ -47,9 +62,7 @@ class MeSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(write_only=True, required=False, max_length=18)
     id_number_masked = serializers.CharField(read_only=True)
     verified = serializers.SerializerMethodField()
-    residence_region = serializers.SlugRelatedField(
-        slug_field="code", queryset=Region.objects.all()
-    )
+    residence_region = CodeRelatedField(queryset=Region.objects.all())
     availability = AvailabilityField(
         child=serializers.IntegerField(min_value=0, max_value=AVAILABILITY_SLOTS - 1),
         help_text="Weekly slots free for work: day × 3 + shift, Monday morning = 0.",
@@ -67,24 +80,11 @@ class MeSerializer(serializers.ModelSerializer):
         model = JobSeeker
         fields = [
             "id",
-            "full_name",
             "phone",
             "id_number",
             "id_number_masked",
             "verified",
-            "residence_region",
-            "household",
-            "latitude",
-            "longitude",
-            "expected_daily_wage",
-            "max_travel_km",
-            "availability",
-            "employment_status",
-            "graduation_year",
-            "preferred_language",
-            "consent_sms",
-            "consent_push",
-            "consent_wechat",
+            *sorted(SELF_SERVICE_FIELDS),
         ]
         read_only_fields = ["id"]
 
@@ -252,3 +252,18 @@ class WageClaimSerializer(serializers.Serializer):
     amount_recovered = serializers.DecimalField(max_digits=10, decimal_places=2)
     status = serializers.CharField()
     filed_at = serializers.DateTimeField()
+
+
+class DeviceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=Device.Kind.choices)
+    token = serializers.CharField(
+        max_length=255, write_only=True, help_text="The FCM registration token or WeChat openid."
+    )
+    token_tail = serializers.SerializerMethodField()
+    active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_token_tail(self, device: Device) -> str:
+        """Enough of the token to tell devices apart, not to address one."""
+        return device.token[-6:]

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from api.serializers import (
     ApplicationSerializer,
+    DeviceSerializer,
     JobDetailSerializer,
     JobQuerySerializer,
     JobSerializer,
@@ -35,10 +36,11 @@ from api.serializers import (
     WageClaimSerializer,
 )
 from core.api import ErrorSerializer
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from matching.messages import render
-from matching.models import Notification, Recommendation
+from matching.models import Device, Notification, Recommendation
 from matching.selectors.recommendations import inbox, ranked_first, recommended_posts
+from matching.services.devices import device_forget, device_register
 from matching.services.outbox import notification_mark_read
 from matching.tasks import match_seeker
 from stations.models import HOLDS_OPENING, Application, JobPost, JobSeeker, Placement
@@ -164,15 +166,6 @@ class MeView(generics.RetrieveUpdateAPIView):
         body.is_valid(raise_exception=True)
         changes = dict(body.validated_data)
         id_number = changes.pop("id_number", None)
-        if (
-            seeker.verified_at is not None
-            and "full_name" in changes
-            and changes["full_name"] != seeker.full_name
-        ):
-            raise DomainError(
-                _("Your real name is verified; a station changes it for you."),
-                field_errors={"full_name": [_("verified, cannot be changed here")]},
-            )
         seeker = seeker_update(
             seeker=seeker,
             by=acting_user(request),
@@ -462,3 +455,37 @@ class WageClaimView(APIView):
             now=timezone.now(),
         )
         return Response(WageClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class DeviceListView(generics.ListCreateAPIView):
+    """The seeker's devices that receive app pushes or WeChat messages; a POST registers this
+    one (again after the push service renews its token)."""
+
+    permission_classes = [IsSeeker]
+    serializer_class = DeviceSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Device]:
+        return Device.objects.filter(seeker=acting_seeker(self.request), active=True).order_by(
+            "-pk"
+        )
+
+    @extend_schema(request=DeviceSerializer, responses={201: DeviceSerializer, **ERRORS})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = DeviceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        device = device_register(seeker=acting_seeker(request), **body.validated_data)
+        return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
+
+
+class DeviceDetailView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(request=None, responses={204: None, 401: ErrorSerializer, 404: ErrorSerializer})
+    def delete(self, request: Request, pk: int) -> Response:
+        """Stop sending to this device."""
+        device = Device.objects.filter(seeker=acting_seeker(request), active=True, pk=pk).first()
+        if device is None:
+            raise NotFound(_("No such device."))
+        device_forget(device=device)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -21,28 +21,16 @@ import time
 import uuid
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pg import (
+    PROJECT_DIR,
+    django_setup,
+    migrate_and_seed,
+    project_environment,
+    scratch_database,
+)
 
-PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-DATABASE = f"oddjobs_bench_{uuid.uuid4().hex[:6]}"
-
-
-def psql(sql: str) -> None:
-    subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", sql], check=True)
-
-
-def environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DJANGO_SETTINGS"))}
-    env.update(
-        DATABASE_URL=f"{PG}/{DATABASE}",
-        REDIS_URL=REDIS_URL,
-        DEBUG="1",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        **extra,
-    )
-    return env
 
 
 def main() -> None:
@@ -52,23 +40,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="worker processes (prefork)")
     parser.add_argument("--json", type=Path)
     arguments = parser.parse_args()
-
-    psql(f"CREATE DATABASE {DATABASE}")
-    try:
-        results = run(arguments)
-    finally:
-        psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    with scratch_database() as database:
+        results = run(arguments, database)
     print(json.dumps(results, indent=2))
     if arguments.json:
         arguments.json.write_text(json.dumps(results, indent=2))
 
 
-def run(arguments: argparse.Namespace) -> dict[str, object]:
+def run(arguments: argparse.Namespace, database: str) -> dict[str, object]:
+    sys.path.insert(0, str(PROJECT_DIR))
     from tests.fakegateway import GatewayProcess
 
     with GatewayProcess() as gateway:
         queue = f"bench-notifications-{uuid.uuid4().hex[:6]}"
-        env = environment(
+        env = project_environment(
+            database,
+            REDIS_URL=REDIS_URL,
             CELERY_NOTIFICATIONS_QUEUE=queue,
             SMS_BACKEND="matching.channels.sms.HttpSmsChannel",
             SMS_GATEWAY_URL=f"{gateway.url}/sms",
@@ -77,22 +64,8 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
             NOTIFICATION_QUIET_FROM="0",
             NOTIFICATION_QUIET_UNTIL="0",
         )
-        os.environ.update(env)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=PROJECT_DIR,
-            env=env,
-            check=True,
-        )
-        subprocess.run(
-            [sys.executable, "manage.py", "load_seeds"], cwd=PROJECT_DIR, env=env, check=True
-        )
-        import django
-
-        django.setup()
-        from django.conf import settings
-
-        assert settings.DATABASES["default"]["NAME"] == DATABASE
+        migrate_and_seed(env)
+        django_setup(env)
 
         baseline_rate = naive_dispatch(arguments.baseline_messages, gateway.url)
         gateway.reset()

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "simple_history",
+    "axes",
     "core",
     "stations",
     "matching",
@@ -85,7 +86,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into axes' lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute-force lockout of the admin and staff logins: five failures for one username from one
+# address lock that pair out for 15 minutes (a username alone would let anyone lock a clerk
+# out; an address alone would lock a whole station behind one NAT). Per-address throttling
+# of the API login is on top (API_THROTTLE_RATES["staff_login"]).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Staff tokens last a working day or so; seekers' phones stay logged in longer (REST_KNOX).
+STAFF_TOKEN_TTL = dt.timedelta(hours=env.int("STAFF_TOKEN_HOURS", default=12))
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -307,6 +327,7 @@ REST_FRAMEWORK = {
 API_THROTTLE_RATES: dict[str, str] = {
     "user": env.str("API_THROTTLE_USER", default="600/min"),
     "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+    "staff_login": env.str("API_THROTTLE_STAFF_LOGIN", default="30/min"),
 }
 REST_KNOX = {
     "TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_DAYS", default=30)),
@@ -328,6 +349,25 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Job seekers' mobile API, station staff API and bureau rollups.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per choice set, whatever the fields using it are called.
+    "ENUM_NAME_OVERRIDES": {
+        "WageUnitEnum": "stations.models.posts.WageUnit",
+        "PostKindEnum": "stations.models.posts.PostKind",
+        "StationKindEnum": "stations.models.organisation.StationKind",
+        "EmployerKindEnum": "stations.models.employers.EmployerKind",
+        "ApplicationStatusEnum": "stations.models.placements.ApplicationStatus",
+        "PostStatusEnum": "stations.models.posts.PostStatus",
+        "NotDispatchedReasonEnum": "stations.models.dispatch.NotDispatchedReason",
+        "FairStatusEnum": "stations.models.fairs.FairStatus",
+        "FairFormatEnum": "stations.models.fairs.FairFormat",
+        "FairSeriesEnum": "stations.models.fairs.FairSeries",
+        "IntentionStatusEnum": "stations.models.fairs.IntentionStatus",
+        "RegistrationSourceEnum": "stations.models.fairs.RegistrationSource",
+        "PlanStatusEnum": "stations.models.followup.PlanStatus",
+        "ServiceKindEnum": "stations.models.followup.ServiceKind",
+        "ReferralStatusEnum": "stations.models.followup.ReferralStatus",
+        "OverdueKindEnum": "stations.models.followup.OverdueKind",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------

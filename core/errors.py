@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
 class DomainError(Exception):
@@ -27,7 +27,11 @@ class DomainError(Exception):
     def from_validation_errors(cls, error: ValidationError, message: str) -> DomainError:
         """A domain error carrying every field's messages of a model's ``full_clean``."""
         if hasattr(error, "error_dict"):
-            return cls(message, field_errors=error.message_dict)
+            errors = dict(error.message_dict)
+            # Model-wide checks (constraints, clean()) under DRF's name for them.
+            if NON_FIELD_ERRORS in errors:
+                errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+            return cls(message, field_errors=errors)
         return cls(message, field_errors={"non_field_errors": list(error.messages)})
 
     def as_dict(self) -> dict[str, Any]:

@@ -33,3 +33,9 @@ class UserThrottle(_RateFromSettings, UserRateThrottle):
 
 class AnonThrottle(_RateFromSettings, AnonRateThrottle):
     """Requests per client address without a login."""
+
+
+class StaffLoginThrottle(_RateFromSettings, AnonRateThrottle):
+    """Staff login attempts per client address, on top of the per-account lockout."""
+
+    scope = "staff_login"

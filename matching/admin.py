@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,18 +25,22 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from matching.models import MatchingPolicy, Notification, Recommendation
 from matching.selectors.recommendations import candidates_for_post
+from matching.services.dispatch import dispatch_confirm, dispatch_propose
 from matching.services.recommendations import post_push
 from matching.tasks import rematch_posts
 from stations.admin.base import acting_user, masked_phone
+from stations.admin.dispatch import SignInAdmin
 from stations.admin.posts import JobPostAdmin
 from stations.admin.seekers import JobSeekerAdmin
-from stations.models import JobPost, JobSeeker
+from stations.models import JobPost, JobSeeker, SignIn
 from stations.models.posts import PostStatus
+from stations.selectors.dispatch import posts_to_fill, queue_waiting
 from stations.selectors.scope import (
     posts_in_scope,
     regions_in_scope,
     scope_for,
     seekers_in_scope,
+    stations_in_scope,
 )
 
 # Stored rankings younger than this are shown as they are; older ones are ranked again.
@@ -180,6 +184,109 @@ admin.site.unregister(JobPost)
 admin.site.register(JobPost, CandidatesPostAdmin)
 admin.site.unregister(JobSeeker)
 admin.site.register(JobSeeker, RecommendationsSeekerAdmin)
+
+
+class DispatchForm(forms.Form):
+    """One row per person waiting: the post they go to (proposed by the engine), or none."""
+
+    def __init__(
+        self,
+        *args: Any,
+        waiting: list[SignIn],
+        posts: list[JobPost],
+        proposed: dict[int, int],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *((str(post.pk), f"{post} · {post.employer}") for post in posts)]
+        for row in waiting:
+            self.fields[f"row_{row.pk}"] = forms.TypedChoiceField(
+                label=f"#{row.position} {row.seeker}",
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=proposed.get(row.pk),
+            )
+
+
+class DispatchSignInAdmin(SignInAdmin):
+    """The sign-in admin with the dispatch page: the engine proposes, staff confirm or edit."""
+
+    def get_urls(self) -> list[Any]:
+        dispatch = path(
+            "dispatch/<int:station_id>/",
+            self.admin_site.admin_view(self.dispatch_view),
+            name="stations_signin_dispatch",
+        )
+        return [dispatch, *super().get_urls()]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        stations = stations_in_scope(scope_for(request.user))
+        chosen = request.GET.get("station__id__exact", "")
+        station = stations.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if station is None and stations.count() == 1:
+            station = stations.first()
+        context = dict(extra_context or {})
+        if station is not None and request.user.has_perm("stations.add_application"):
+            context["dispatch_url"] = reverse("admin:stations_signin_dispatch", args=[station.pk])
+        return super().changelist_view(request, extra_context=context)
+
+    def dispatch_view(self, request: HttpRequest, station_id: int) -> HttpResponse:
+        station = stations_in_scope(scope_for(request.user)).filter(pk=station_id).first()
+        if station is None:
+            raise Http404
+        if not request.user.has_perm("stations.add_application"):
+            raise PermissionDenied
+        now = timezone.now()
+        today = timezone.localdate(now)
+        waiting = list(queue_waiting(station, today))
+        posts = [
+            post
+            for post in posts_to_fill(station, today)
+            if post.openings > getattr(post, "held", 0)
+        ]
+        proposals = dispatch_propose(station=station, day=today, now=now)
+        proposed = {proposal.sign_in.pk: proposal.post.pk for proposal in proposals}
+        form = DispatchForm(request.POST or None, waiting=waiting, posts=posts, proposed=proposed)
+        if request.method == "POST" and form.is_valid():
+            by_pk = {post.pk: post for post in posts}
+            rows = [
+                (row, by_pk[form.cleaned_data[f"row_{row.pk}"]])
+                for row in waiting
+                if form.cleaned_data.get(f"row_{row.pk}") in by_pk
+            ]
+            results = dispatch_confirm(rows=rows, by=acting_user(request), now=now)
+            sent = sum(1 for result in results if result.placement is not None)
+            for result in results:
+                if result.error:
+                    self.message_user(
+                        request, f"{result.sign_in.seeker}: {result.error}", messages.ERROR
+                    )
+            if sent:
+                self.message_user(
+                    request,
+                    gettext("%(count)d people sent to work.") % {"count": sent},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(request.path)
+        reasons = {proposal.sign_in.pk: reason_texts(proposal.reasons) for proposal in proposals}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Dispatch at %(station)s") % {"station": station},
+            "station": station,
+            "rows": [(row, form[f"row_{row.pk}"], reasons.get(row.pk, "")) for row in waiting],
+            "form": form,
+            "posts": posts,
+        }
+        return TemplateResponse(request, "admin/matching/dispatch.html", context)
+
+
+admin.site.unregister(SignIn)
+admin.site.register(SignIn, DispatchSignInAdmin)
 
 
 @admin.register(MatchingPolicy)

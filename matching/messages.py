@@ -36,6 +36,15 @@ TEMPLATES: dict[str, MessageTemplate] = {
         title=_("You are hired: %(title)s"),
         body=_("%(employer)s expects you on %(starts_on)s. Check in with the app when you arrive."),
     ),
+    "fair_booths": MessageTemplate(
+        title=_("At %(fair)s: booths for you"),
+        body=_("%(starts_at)s, %(venue)s. Booths that suit you: %(booths)s."),
+    ),
+    "staff_digest": MessageTemplate(
+        title=_("Your follow-ups today: %(overdue)s overdue"),
+        body=_("%(summary)s"),
+        is_push=False,
+    ),
     "login_code": MessageTemplate(
         title=_("Login code"),
         body=_("Your login code is %(code)s. It is valid for 5 minutes. Never share it."),

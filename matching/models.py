@@ -86,6 +86,15 @@ class MatchingPolicy(TimeStampedModel):
         default=_DEFAULTS.maximum_age,
         validators=[MinValueValidator(_DEFAULTS.minimum_age), MaxValueValidator(80)],
     )
+    queue_weight = models.FloatField(
+        _("weight of the morning queue"),
+        default=_DEFAULTS.queue_weight,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_(
+            "How much coming early counts in a station's dispatch: 0 not at all, 1 more than "
+            "any difference of fit."
+        ),
+    )
 
     class Meta:
         verbose_name = _("matching policy")
@@ -106,6 +115,7 @@ class MatchingPolicy(TimeStampedModel):
             require_verified=self.require_verified,
             near_equal_band=self.near_equal_band,
             maximum_age=self.maximum_age,
+            queue_weight=self.queue_weight,
         )
 
     def clean(self) -> None:

@@ -130,3 +130,65 @@ class CertificateKindFactory(factory.django.DjangoModelFactory):
     code = "electrician_permit"
     name_zh_hans = "特种作业操作证（电工）"
     name_en = "Special operations permit (electrician)"
+
+
+# Job fairs.
+
+from stations.models import Booth, JobFair  # noqa: E402 - the fairs' factories, kept together
+
+
+class FairFactory(factory.django.DjangoModelFactory):
+    """A planned on-site fair in Chengguan starting in two days (no station unless given)."""
+
+    class Meta:
+        model = JobFair
+
+    reference = factory.Sequence(lambda n: f"FAIR-{n:06d}")
+    name = factory.Sequence(lambda n: f"城关区春风行动招聘会{n}")
+    format = JobFair.Format.ON_SITE
+    series = JobFair.Series.SPRING_BREEZE
+    region = factory.LazyFunction(lambda: region("620102"))
+    station = None
+    venue = "兰州市人力资源市场一楼大厅"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
+    ends_at = factory.LazyAttribute(lambda fair: fair.starts_at + dt.timedelta(hours=4))
+    latitude = 36.061
+    longitude = 103.834
+    status = JobFair.Status.PLANNED
+
+
+class BoothFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Booth
+
+    fair = factory.SubFactory(FairFactory)
+    employer = factory.SubFactory(EmployerFactory)
+    label = factory.Sequence(lambda n: f"A{n}")
+    jobs_offered = 5
+
+
+# --- 311 follow-up --------------------------------------------------------------------------
+
+
+class TrainingCourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stations.TrainingCourse"
+
+    reference = factory.Sequence(lambda n: f"COURSE-{n:05d}")
+    name = "中式烹调师（初级）"
+    provider = "兰州市职业技能培训中心"
+    occupation = factory.LazyFunction(trade)
+    region = factory.LazyFunction(lambda: region("620100"))
+    subsidised = True
+    starts_on = factory.LazyFunction(timezone.localdate)
+    ends_on = factory.LazyAttribute(lambda course: course.starts_on + dt.timedelta(days=30))
+    places = 30
+
+
+class FamilyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stations.Family"
+
+    reference = factory.Sequence(lambda n: f"620102-HH-{n:06d}")
+    region = factory.LazyFunction(lambda: region("620102"))
+    address = "城关区东岗街道1号"

@@ -56,3 +56,18 @@ def allocate_greedily(scores: NDArray[np.float64], openings: Sequence[int]) -> l
 
 def total_score(scores: NDArray[np.float64], pairs: Sequence[Pair]) -> float:
     return float(sum(scores[seeker, post] for seeker, post in pairs))
+
+
+def with_queue_bonus(
+    scores: NDArray[np.float64], queue_order: Sequence[int], weight: float
+) -> NDArray[np.float64]:
+    """``scores`` (seekers × posts) with the morning queue counted: the seeker first in the
+    queue gains ``weight``, the last nothing, those between in proportion. Pairs that cannot
+    match stay impossible."""
+    seekers = scores.shape[0]
+    order = np.asarray(queue_order, dtype=np.float64)
+    if seekers == 0:
+        return scores.copy()
+    ranks = np.argsort(np.argsort(order, kind="stable"), kind="stable").astype(np.float64)
+    bonus = weight * (1.0 - ranks / max(seekers - 1, 1))
+    return np.where(np.isfinite(scores), scores + bonus[:, None], -np.inf)

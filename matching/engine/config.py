@@ -77,6 +77,10 @@ class MatchConfig:
     # Fair exposure: scores within this band count as equal, and among them those pushed
     # fewer jobs lately come first.
     near_equal_band: float = 0.02
+    # Morning dispatch: how much the place in the station's queue adds to a pair's score.
+    # The first in the queue gets the whole bonus, the last none; 0 ignores the queue, and
+    # at 1 the queue outweighs any difference of fit.
+    queue_weight: float = 0.2
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(FEATURES)
@@ -85,3 +89,5 @@ class MatchConfig:
         total = sum(self.weights.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"the weights must sum to 1, not {total}")
+        if not 0 <= self.queue_weight <= 1:
+            raise ValueError(f"the queue weight must be between 0 and 1, not {self.queue_weight}")

@@ -41,6 +41,7 @@ from matching.channels.base import (
 from matching.messages import TEMPLATES, render
 from matching.models import Device, Notification
 from stations.models import JobPost, JobSeeker
+from stations.services.followup import pushes_record
 
 Channel = Notification.Channel
 Status = Notification.Status
@@ -72,15 +73,29 @@ def _enqueue(ids: Sequence[int]) -> None:
         dispatch_notifications.delay(list(ids[start : start + 200]))
 
 
+# Which consent each external channel needs (the inbox needs none).
+CONSENT_FIELDS: dict[str, str] = {
+    Channel.PUSH: "consent_push",
+    Channel.WECHAT: "consent_wechat",
+    Channel.SMS: "consent_sms",
+}
+# The order a job push prefers its one external channel in; the device a channel reaches.
+EXTERNAL_PREFERENCE = ((Channel.PUSH, Device.Kind.FCM), (Channel.WECHAT, Device.Kind.WECHAT))
+
+
+def _consents_to(seeker: JobSeeker, channel: str) -> bool:
+    field = CONSENT_FIELDS.get(channel)
+    return field is None or bool(getattr(seeker, field))
+
+
 def _external_channel(seeker: JobSeeker) -> tuple[str, str] | None:
     """The one channel a job push goes out on besides the inbox: the app if the person has
     it and agrees, else WeChat, else SMS; with its address."""
     devices = dict(seeker.devices.filter(active=True).values_list("kind", "token"))
-    if seeker.consent_push and Device.Kind.FCM in devices:
-        return Channel.PUSH, devices[Device.Kind.FCM]
-    if seeker.consent_wechat and Device.Kind.WECHAT in devices:
-        return Channel.WECHAT, devices[Device.Kind.WECHAT]
-    if seeker.consent_sms and seeker.phone:
+    for channel, device in EXTERNAL_PREFERENCE:
+        if device in devices and _consents_to(seeker, channel):
+            return channel, devices[device]
+    if seeker.phone and _consents_to(seeker, Channel.SMS):
         return Channel.SMS, seeker.phone
     return None
 
@@ -174,6 +189,11 @@ def _write(rows: list[Notification]) -> list[Notification]:
     # what this call really wrote.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     written = list(Notification.objects.filter(dedup_key__in=[row.dedup_key for row in fresh]))
+    # In-app copies are delivered when written: a job push among them counts for 311.
+    pushes_record(
+        notification_ids=[row.pk for row in written if row.status == Status.SENT],
+        now=timezone.now(),
+    )
     to_send = [row.pk for row in written if row.status == Status.PENDING]
     if to_send:
         transaction.on_commit(partial(_enqueue, to_send))
@@ -223,12 +243,7 @@ def _consented(row: Notification) -> bool:
     # A login code is what the person just asked for, whatever their marketing consents.
     if seeker is None or not TEMPLATES[row.template].is_push:
         return True
-    consents: dict[str, bool] = {
-        Channel.SMS: seeker.consent_sms,
-        Channel.PUSH: seeker.consent_push,
-        Channel.WECHAT: seeker.consent_wechat,
-    }
-    return consents.get(row.channel, True)
+    return _consents_to(seeker, row.channel)
 
 
 @transaction.atomic
@@ -411,6 +426,10 @@ def _record(
                 "enqueued_at",
                 "lease_until",
             ],
+        )
+        # Delivered job pushes count for 311, once per push (see pushes_record).
+        pushes_record(
+            notification_ids=[row.pk for row in ours if row.status == Status.SENT], now=now
         )
     return counts
 

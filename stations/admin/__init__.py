@@ -2,7 +2,10 @@
 
 from stations.admin import (  # noqa: F401 - imported to register
     applications,
+    dispatch,
     employers,
+    fairs,
+    followup,
     organisation,
     posts,
     reference,

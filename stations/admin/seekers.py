@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
@@ -28,6 +27,7 @@ from stations.models import (
     WageClaim,
 )
 from stations.models.common import availability_choices, availability_mask, availability_slots
+from stations.selectors.counter import seekers_by_identity
 from stations.selectors.eligibility import certificates_expiring
 from stations.selectors.scope import Scope, seekers_in_scope
 from stations.services.identity import REVEAL_PERMISSION, id_number_hash, personal_data_reveal
@@ -40,7 +40,6 @@ from stations.services.seekers import (
 )
 from stations.validators import normalize_mobile_phone, parse_national_id
 
-_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 # The profile the form edits: the service's fields but the availability mask, which the
 # form shows as checkboxes.
 FORM_PROFILE_FIELDS = sorted(PROFILE_FIELDS - {"availability"})
@@ -292,16 +291,9 @@ class JobSeekerAdmin(TransferMixin, ScopedAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[JobSeeker], search_term: str
     ) -> tuple[QuerySet[JobSeeker], bool]:
-        term = search_term.strip()
-        if _ID_NUMBER.fullmatch(term):
-            # Exact match through the keyed hash: ID numbers are never stored in clear.
-            return queryset.filter(id_number_hash=id_number_hash(term)), False
-        digits = re.sub(r"[\s\-+]", "", term)
-        if digits.isdigit() and len(digits) >= 11:
-            try:
-                return queryset.filter(phone=normalize_mobile_phone(term)), False
-            except ValidationError:
-                return queryset.none(), False
+        exact = seekers_by_identity(queryset, search_term)
+        if exact is not None:
+            return exact, False
         return super().get_search_results(request, queryset, search_term)
 
     def save_model(

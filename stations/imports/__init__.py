@@ -18,7 +18,10 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.models import AuditLog
 from core.progress import TextStream
-from stations.imports.base import ImportReport, Problem, UnreadableFile, read_rows
+from stations.imports.base import ImportReport, Problem, RowKind, UnreadableFile, read_rows
+from stations.imports.dispatch import KINDS as DISPATCH_KINDS
+from stations.imports.fairs import KINDS as FAIR_KINDS
+from stations.imports.followup import KINDS as FOLLOWUP_KINDS
 from stations.imports.records import (
     import_employer_row,
     import_placement_row,
@@ -27,22 +30,32 @@ from stations.imports.records import (
 )
 from stations.imports.seekers import import_seekers
 
-KINDS = ("seekers", "employers", "posts", "placements")
-REQUIRED_COLUMNS = {
-    "seekers": ("full_name", "household", "residence_region"),
-    "employers": ("name", "kind", "region"),
-    "posts": (
-        "reference",
-        "title",
-        "occupation",
-        "wage_amount",
-        "wage_unit",
-        "starts_on",
-        "ends_on",
-        "region",
+# Kinds imported row by row: the columns a file must have, and the function that imports
+# one row (each area of the suite adds its own kinds: fairs, 311 records, sign-ins).
+ROW_KINDS: dict[str, RowKind] = {
+    "employers": RowKind(("name", "kind", "region"), import_employer_row),
+    "posts": RowKind(
+        (
+            "reference",
+            "title",
+            "occupation",
+            "wage_amount",
+            "wage_unit",
+            "starts_on",
+            "ends_on",
+            "region",
+        ),
+        import_post_row,
     ),
-    "placements": ("post_reference", "agreed_wage_amount", "starts_on", "outcome"),
+    "placements": RowKind(
+        ("post_reference", "agreed_wage_amount", "starts_on", "outcome"), import_placement_row
+    ),
+    **DISPATCH_KINDS,
+    **FAIR_KINDS,
+    **FOLLOWUP_KINDS,
 }
+SEEKER_COLUMNS = ("full_name", "household", "residence_region")
+KINDS = ("seekers", *ROW_KINDS)
 
 __all__ = ["KINDS", "ImportReport", "Problem", "UnreadableFile", "import_records"]
 
@@ -62,7 +75,8 @@ def import_records(
     now = now or timezone.now()
     rows = list(read_rows(source, filename=filename))
     if rows:
-        missing = [c for c in REQUIRED_COLUMNS[kind] if c not in rows[0][1]]
+        columns = SEEKER_COLUMNS if kind == "seekers" else ROW_KINDS[kind].columns
+        missing = [c for c in columns if c not in rows[0][1]]
         if missing:
             raise UnreadableFile(
                 _("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
@@ -77,13 +91,8 @@ def import_records(
             stream=stream,
         )
     else:
-        importer = {
-            "employers": import_employer_row,
-            "posts": import_post_row,
-            "placements": import_placement_row,
-        }[kind]
         report = import_row_by_row(
-            kind, rows, importer, by=by, now=now, good_rows_only=good_rows_only
+            kind, rows, ROW_KINDS[kind].importer, by=by, now=now, good_rows_only=good_rows_only
         )
     if report.written and (report.created or report.updated):
         audit_record(

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import functools
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -88,6 +88,18 @@ class UnreadableFile(DomainError):
 
 
 Row = dict[str, str]
+Outcome = str  # "created", "updated" or "unchanged"
+# One row in, its outcome out; refusals raise RowError or a DomainError.
+RowImporter = Callable[..., Outcome]
+
+
+@dataclass(frozen=True)
+class RowKind:
+    """A kind of record imported row by row: the columns a file must have, and the
+    importer of one row (``importer(row, by=user, now=datetime)``)."""
+
+    columns: tuple[str, ...]
+    importer: RowImporter
 
 
 def _cell(value: Any) -> str:

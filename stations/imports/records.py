@@ -4,7 +4,6 @@ small): each row in a savepoint, the whole file in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -14,9 +13,11 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from stations.imports.base import (
     ImportReport,
+    Outcome,
     Problem,
     Row,
     RowError,
+    RowImporter,
     choice,
     optional_bool,
     optional_date,
@@ -49,8 +50,6 @@ from stations.services.employers import employer_register, employer_update, empl
 from stations.services.identity import id_number_hash
 from stations.services.posts import post_create, post_move, post_update
 from stations.validators import normalize_mobile_phone
-
-Outcome = str  # "created", "updated" or "unchanged"
 
 
 def _region(row: Row, column: str = "region") -> Region:
@@ -243,9 +242,6 @@ def import_placement_row(row: Row, *, by: User | None, now: dt.datetime) -> Outc
     if created:
         return "created"
     return "updated" if wanted > reached else "unchanged"
-
-
-RowImporter = Callable[..., Outcome]
 
 
 def import_row_by_row(

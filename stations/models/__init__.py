@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from stations.models.accounts import LoginCode
 from stations.models.common import AVAILABILITY_ALL, AVAILABILITY_SLOTS
+from stations.models.dispatch import QueueMove, SignIn
 from stations.models.employers import Employer
+from stations.models.fairs import Booth, FairRegistration, Intention, JobFair
+from stations.models.followup import (
+    Family,
+    GuidanceSession,
+    OverdueRule,
+    ServicePlan,
+    ServiceRecord,
+    TrainingCourse,
+    TrainingReferral,
+    ZeroEmploymentAlert,
+)
 from stations.models.organisation import Staff, Station
 from stations.models.placements import (
     CLOSED_STATUSES,
@@ -26,20 +38,34 @@ __all__ = [
     "OPEN_CLAIM_STATUSES",
     "Application",
     "ApplicationEvent",
+    "Booth",
     "CertificateKind",
     "Employer",
+    "FairRegistration",
+    "Family",
+    "GuidanceSession",
+    "Intention",
+    "JobFair",
     "JobPost",
     "JobSeeker",
     "KeyGroup",
     "LoginCode",
     "Occupation",
+    "OverdueRule",
     "Placement",
+    "QueueMove",
     "Region",
     "SeekerCertificate",
     "SeekerKeyGroup",
     "SeekerSkill",
+    "ServicePlan",
+    "ServiceRecord",
+    "SignIn",
     "Staff",
     "Station",
+    "TrainingCourse",
+    "TrainingReferral",
     "WageClaim",
     "WagePayment",
+    "ZeroEmploymentAlert",
 ]

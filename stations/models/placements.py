@@ -62,6 +62,15 @@ class Application(TimeStampedModel):
     )
     status = models.CharField(_("status"), max_length=12, choices=ApplicationStatus.choices)
     source = models.CharField(_("source"), max_length=10, choices=ApplicationSource.choices)
+    fair = models.ForeignKey(
+        "stations.JobFair",
+        verbose_name=_("fair"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        help_text=_("The fair (on site, online or its live broadcast) the application came from."),
+    )
     status_changed_at = models.DateTimeField(_("status changed at"))
 
     class Meta:

@@ -120,7 +120,10 @@ class JobPost(Coordinates, TimeStampedModel):
     class Meta:
         verbose_name = _("job post")
         verbose_name_plural = _("job posts")
-        indexes = [models.Index(fields=["status", "starts_on"], name="jobpost_status_start")]
+        indexes = [
+            models.Index(fields=["status", "starts_on"], name="jobpost_status_start"),
+            models.Index(fields=["status", "latitude", "longitude"], name="jobpost_status_place"),
+        ]
         constraints = [
             *Coordinates.Meta.constraints,
             models.CheckConstraint(condition=models.Q(openings__gte=1), name="jobpost_openings"),

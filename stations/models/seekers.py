@@ -109,6 +109,14 @@ class JobSeeker(ProtectedNationalId, Coordinates, TimeStampedModel):
         related_name="job_seeker",
         help_text=_("The account the seeker logs in to the app with (by phone)."),
     )
+    family = models.ForeignKey(
+        "stations.Family",
+        verbose_name=_("family"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),

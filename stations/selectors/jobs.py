@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, F, FloatField, Q, QuerySet, Value
-from django.db.models.functions import ASin, Coalesce, Cos, Power, Radians, Sin, Sqrt
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Expression, F, FloatField, Func, IntegerField, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.db.models.sql.compiler import SQLCompiler
 
-from stations.models import HOLDS_OPENING, JobPost
+from stations.models import HOLDS_OPENING, Application, JobPost
 from stations.models.posts import PostStatus, WageUnit
 
 EARTH_RADIUS_KM = 6371.0088
@@ -17,43 +21,80 @@ HOURS_PER_DAY = Decimal(8)
 WORKING_DAYS_PER_MONTH = Decimal("21.75")  # as matching converts offers to a day's pay
 
 
-def open_jobs() -> QuerySet[JobPost]:
-    return (
+# What a list of jobs shows (api.serializers.JobSerializer): the rest of the three tables'
+# columns would be read, parsed and dropped 20 times a page.
+LIST_FIELDS = (
+    *("reference", "title", "kind", "openings", "wage_amount", "wage_unit", "settlement"),
+    *("starts_on", "ends_on", "shift_starts_at", "shift_ends_at", "take_home"),
+    *("latitude", "longitude", "status", "employer__name", "region__code"),
+    *("occupation__code", "occupation__name_zh_hans", "occupation__name_en"),
+)
+
+
+def open_jobs(*, listed: bool = False) -> QuerySet[JobPost]:
+    """Open posts with their employer, occupation and region, and ``held``: the openings
+    taken by hired (or working, or done) applicants, counted for the rows read only.
+    ``listed``: only the columns a list of jobs shows (``LIST_FIELDS``)."""
+    jobs = (
         JobPost.objects.filter(status=PostStatus.OPEN)
         .select_related("employer", "occupation", "region")
-        .annotate(held=Count("applications", filter=Q(applications__status__in=HOLDS_OPENING)))
+        .annotate(held=_HeldOpenings())
     )
+    return jobs.only(*LIST_FIELDS) if listed else jobs
 
 
 def jobs_near(
     jobs: QuerySet[JobPost], *, latitude: float, longitude: float, radius_km: float
 ) -> QuerySet[JobPost]:
     """``jobs`` within ``radius_km`` of the point, annotated with ``distance_km`` (great
-    circle, from the post's coordinates or its region's centre). A box on the coordinates
-    narrows the rows before the exact distance is computed."""
-    lat_span = radius_km / 111.0
-    lon_span = radius_km / (111.0 * max(math.cos(math.radians(latitude)), 0.01))
+    circle, from the post's coordinates or, for a post without them, its region's centre).
+
+    A box around the circle narrows the rows on an index before the exact distance is
+    computed. When no post in ``jobs`` needs its region's centre near the point (posts
+    without coordinates are rare: work at a station), the posts' own columns are used
+    alone, and on PostgreSQL ``jobs_nearest_first`` can then read them from the sphere
+    index nearest first, so that a page of 20 reads about 20 posts, not every post within
+    the radius."""
+    lat_span, lon_span = _box_spans(latitude, radius_km)
+    lat_range = (latitude - lat_span, latitude + lat_span)
+    lon_range = (longitude - lon_span, longitude + lon_span)
+    placeless_near = JobPost.objects.filter(
+        status=PostStatus.OPEN,
+        latitude__isnull=True,
+        region__latitude__range=lat_range,
+        region__longitude__range=lon_range,
+    ).exists()
+    if not placeless_near:
+        jobs = jobs.filter(latitude__range=lat_range, longitude__range=lon_range)
+        jobs = jobs.annotate(
+            distance_km=GreatCircleKm(F("latitude"), F("longitude"), latitude, longitude)
+        ).filter(distance_km__lte=radius_km)
+        if connections[jobs.db].vendor == "postgresql":
+            jobs = jobs.alias(nearness=_SphereChord(latitude, longitude))
+        return jobs
     lat = Coalesce(F("latitude"), F("region__latitude"))
     lon = Coalesce(F("longitude"), F("region__longitude"))
-    half_lat = Radians(lat - Value(latitude)) / Value(2.0)
-    half_lon = Radians(lon - Value(longitude)) / Value(2.0)
-    chord = Power(Sin(half_lat), 2) + Cos(Radians(Value(latitude))) * Cos(Radians(lat)) * Power(
-        Sin(half_lon), 2
-    )
     return (
-        jobs.alias(point_lat=lat, point_lon=lon)
-        .filter(
-            point_lat__gte=latitude - lat_span,
-            point_lat__lte=latitude + lat_span,
-            point_lon__gte=longitude - lon_span,
-            point_lon__lte=longitude + lon_span,
+        jobs.filter(
+            Q(latitude__range=lat_range, longitude__range=lon_range)
+            | Q(
+                latitude__isnull=True,
+                region__latitude__range=lat_range,
+                region__longitude__range=lon_range,
+            )
         )
-        .annotate(
-            distance_km=Value(2 * EARTH_RADIUS_KM, output_field=FloatField())
-            * ASin(Sqrt(chord), output_field=FloatField())
-        )
+        .annotate(distance_km=GreatCircleKm(lat, lon, latitude, longitude))
         .filter(distance_km__lte=radius_km)
     )
+
+
+def jobs_nearest_first(jobs: QuerySet[JobPost]) -> QuerySet[JobPost]:
+    """``jobs_near``'s posts nearest first: by the sphere index where it applies (posts at
+    the same place then come in the index's order, the same from one page to the next),
+    else by distance, then id."""
+    if "nearness" in jobs.query.annotations:
+        return jobs.order_by(F("nearness"))
+    return jobs.order_by(F("distance_km"), "pk")
 
 
 def jobs_paying_at_least(jobs: QuerySet[JobPost], daily_wage: Decimal) -> QuerySet[JobPost]:
@@ -67,3 +108,117 @@ def jobs_paying_at_least(jobs: QuerySet[JobPost], daily_wage: Decimal) -> QueryS
 
 def jobs_on(jobs: QuerySet[JobPost], day: dt.date) -> QuerySet[JobPost]:
     return jobs.filter(starts_on__lte=day, ends_on__gte=day)
+
+
+def _box_spans(latitude: float, radius_km: float) -> tuple[float, float]:
+    """Half the height and width, in degrees, of the smallest box holding the circle.
+
+    The circle reaches ``radius_km / R`` radians north and south, and east and west
+    ``asin(sin(d) / cos(latitude))``: at 36.06° N, 10 km is 0.0899° and 0.1112°."""
+    angle = radius_km / EARTH_RADIUS_KM
+    lat_span = math.degrees(angle) * 1.0001
+    reach = math.sin(angle) / max(math.cos(math.radians(latitude)), 1e-9)
+    lon_span = 180.0 if reach >= 1 else math.degrees(math.asin(reach)) * 1.0001
+    return lat_span, lon_span
+
+
+class GreatCircleKm(Func):
+    """The great-circle distance in km from the point given by two expressions (degrees)
+    to a fixed point, by the haversine formula:
+    ``2R asin(sqrt(sin²((φ - φ₀)/2) + cos φ₀ cos φ sin²((λ - λ₀)/2)))``.
+
+    One SQL template rather than a tree of ``Sin``, ``Power``, ...: the tree costs more to
+    build and compile than the query costs the database. From (36.06, 103.84) to (36.09,
+    103.86): 3.75 km."""
+
+    output_field = FloatField()
+
+    def __init__(
+        self, lat: Expression | F, lon: Expression | F, latitude: float, longitude: float
+    ) -> None:
+        super().__init__(lat, lon)
+        self.point = (latitude, longitude)
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        (lat, lat_params), (lon, lon_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        latitude, longitude = self.point
+        sql = (
+            f"(%s * ASIN(SQRT(POWER(SIN(RADIANS({lat} - %s) / 2), 2) + %s * COS(RADIANS({lat}))"
+            f" * POWER(SIN(RADIANS({lon} - %s) / 2), 2))))"
+        )
+        params = [2 * EARTH_RADIUS_KM, *lat_params, latitude, math.cos(math.radians(latitude))]
+        return sql, (*params, *lat_params, *lon_params, longitude)
+
+
+class _SphereChord(Func):
+    """PostgreSQL only: the straight line from the post to a fixed point through the unit
+    sphere, between two ``cube`` points (the cube extension). It grows with the
+    great-circle distance, and ``jobpost_open_sphere`` (migration 0006) indexes the posts'
+    side of it, so ``ORDER BY`` it with a ``LIMIT`` reads open posts nearest first."""
+
+    output_field = FloatField()
+    POST = (
+        "cube(ARRAY[COS(RADIANS({lat})) * COS(RADIANS({lon})),"
+        " COS(RADIANS({lat})) * SIN(RADIANS({lon})), SIN(RADIANS({lat}))])"
+    )
+
+    def __init__(self, latitude: float, longitude: float) -> None:
+        super().__init__(F("latitude"), F("longitude"))
+        lat, lon = math.radians(latitude), math.radians(longitude)
+        self.point = (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        (lat, lat_params), (lon, lon_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        if lat_params or lon_params:
+            raise ValueError("the sphere index holds the post's own columns only")
+        return f"({self.POST.format(lat=lat, lon=lon)} <-> cube(ARRAY[%s, %s, %s]))", self.point
+
+
+class _HeldOpenings(Func):
+    """The post's applications that hold an opening, as a subquery in the select list: the
+    database counts them for the page's rows only (a join grouped by post would count
+    them for every post within the radius before the page is cut)."""
+
+    output_field = IntegerField()
+
+    def __init__(self) -> None:
+        super().__init__(F("pk"))
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        post, params = compiler.compile(self.get_source_expressions()[0])
+        quote = connection.ops.quote_name
+        table = quote(Application._meta.db_table)
+        column = f"{table}.{quote(str(Application._meta.get_field('post').column))}"
+        status = f"{table}.{quote(str(Application._meta.get_field('status').column))}"
+        holding = ", ".join(["%s"] * len(HOLDS_OPENING))
+        # Names from the model, values as parameters.
+        sql = f"(SELECT COUNT(*) FROM {table} WHERE {column} = {post} AND {status} IN ({holding}))"  # noqa: S608
+        return sql, (*params, *HOLDS_OPENING)

@@ -27,7 +27,7 @@ from stations.models import (
 from stations.models.placements import ApplicationStatus as AppStatus
 from stations.models.posts import PostStatus
 from stations.selectors.eligibility import missing_certificates
-from stations.services.changes import post_opened, seeker_changed
+from stations.services.changes import placement_made, post_opened, seeker_changed
 from stations.services.posts import POST_TRANSITIONS
 
 APPLICATION_TRANSITIONS: dict[AppStatus, frozenset[AppStatus]] = {
@@ -257,6 +257,7 @@ def application_hire(
         ) from error
     placement._history_user = by  # type: ignore[attr-defined]
     placement.save()
+    placement_made(placement, now=now)
     if holders + 1 >= post.openings:
         check_transition(POST_TRANSITIONS, post.status, PostStatus.FILLED, what=_("post"))
         post.status = PostStatus.FILLED

@@ -7,12 +7,13 @@ commit, so a worker never reads a change that is not there yet, nor one rolled b
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from stations.models import JobSeeker
+from stations.models import JobSeeker, Placement
 
 
 def seeker_changed(seeker_id: int) -> None:
@@ -29,3 +30,20 @@ def post_opened(post_id: int) -> None:
     from matching.tasks import match_post
 
     transaction.on_commit(partial(match_post.delay, post_id))
+
+
+def placement_made(placement: Placement, *, now: dt.datetime) -> None:
+    """Someone was hired: an open fair intention of theirs with that employer converts, their
+    311 plan closes as employed, and their family leaves the zero-employment list."""
+    from stations.services.fairs import intentions_convert
+    from stations.services.followup import employment_recorded
+
+    intentions_convert(placement=placement, now=now)
+    employment_recorded(placement=placement, now=now)
+
+
+def key_group_joined(seeker_id: int, *, on: dt.date) -> None:
+    """A seeker was registered in or tagged with a key group: their 311 plan opens."""
+    from stations.services.followup import plan_ensure
+
+    plan_ensure(seeker_id=seeker_id, today=on)

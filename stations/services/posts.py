@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -13,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError
 from core.transitions import check_transition
-from stations.models import HOLDS_OPENING, Employer, JobPost, Occupation, Region, Station
+from stations.models import (
+    HOLDS_OPENING,
+    CertificateKind,
+    Employer,
+    JobPost,
+    Occupation,
+    Region,
+    Station,
+)
 from stations.models.posts import PostStatus
 from stations.services.changes import post_opened
 
@@ -49,10 +59,42 @@ def _save(post: JobPost, by: User | None, fields: list[str]) -> None:
     post.save(update_fields=[*fields, "updated_at"])
 
 
+def post_reference_new(now: dt.datetime) -> str:
+    """A fresh reference for a post entered without one: the day and a random tail."""
+    return f"P{timezone.localdate(now):%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def _validated(post: JobPost, message: str) -> None:
+    if post.ends_on is not None and post.starts_on is not None and post.ends_on < post.starts_on:
+        raise DomainError(
+            _("A post cannot end before it starts."),
+            field_errors={"ends_on": [_("must be on or after the start date")]},
+        )
+    if post.latitude is None and post.work_at_station_id is None:
+        raise DomainError(
+            _("A post needs a place: its coordinates or the station the work is at."),
+            field_errors={"latitude": [_("give the coordinates or a station to work at")]},
+        )
+    try:
+        post.full_clean(exclude=["reference"])
+    except ValidationError as error:
+        raise DomainError.from_validation_errors(error, message) from error
+
+
+def _requirements_set(
+    post: JobPost,
+    required_skills: Iterable[Occupation] | None,
+    required_certificates: Iterable[CertificateKind] | None,
+) -> None:
+    if required_skills is not None:
+        post.required_skills.set(required_skills)
+    if required_certificates is not None:
+        post.required_certificates.set(required_certificates)
+
+
 @transaction.atomic
 def post_create(
     *,
-    reference: str,
     employer: Employer,
     title: str,
     occupation: Occupation,
@@ -63,16 +105,15 @@ def post_create(
     region: Region,
     station: Station | None,
     by: User | None,
+    reference: str = "",
+    required_skills: Iterable[Occupation] | None = None,
+    required_certificates: Iterable[CertificateKind] | None = None,
     **details: object,
 ) -> JobPost:
-    """A new post, as a draft; ``details`` are the other fields of ``JobPost``."""
-    if ends_on < starts_on:
-        raise DomainError(
-            _("A post cannot end before it starts."),
-            field_errors={"ends_on": [_("must be on or after the start date")]},
-        )
+    """A new post, as a draft; ``details`` are the other fields of ``JobPost``. Without a
+    reference one is made up."""
     post = JobPost(
-        reference=reference,
+        reference=reference or post_reference_new(timezone.now()),
         employer=employer,
         title=title,
         occupation=occupation,
@@ -85,17 +126,16 @@ def post_create(
         status=PostStatus.DRAFT,
         **details,
     )
-    try:
-        post.full_clean(validate_constraints=False, exclude=["reference"])
-    except ValidationError as error:
-        raise DomainError.from_validation_errors(error, _("The post is not valid.")) from error
-    if JobPost.objects.filter(reference=reference).exists():
+    _validated(post, _("The post is not valid."))
+    if JobPost.objects.filter(reference=post.reference).exists():
         raise Conflict(
-            _("A post with the reference %(reference)s exists already.") % {"reference": reference},
+            _("A post with the reference %(reference)s exists already.")
+            % {"reference": post.reference},
             field_errors={"reference": [_("already used")]},
         )
     post._history_user = by  # type: ignore[attr-defined]
     post.save()
+    _requirements_set(post, required_skills, required_certificates)
     return post
 
 
@@ -172,7 +212,14 @@ EDITABLE_POST_FIELDS = frozenset(
 
 
 @transaction.atomic
-def post_update(*, post: JobPost, by: User | None, **changes: object) -> JobPost:
+def post_update(
+    *,
+    post: JobPost,
+    by: User | None,
+    required_skills: Iterable[Occupation] | None = None,
+    required_certificates: Iterable[CertificateKind] | None = None,
+    **changes: object,
+) -> JobPost:
     """Change a post's details (title, wage, dates, openings, place...), with its history."""
     unknown = set(changes) - EDITABLE_POST_FIELDS
     if unknown:
@@ -180,11 +227,7 @@ def post_update(*, post: JobPost, by: User | None, **changes: object) -> JobPost
     post = JobPost.objects.select_for_update().get(pk=post.pk)
     for field, value in changes.items():
         setattr(post, field, value)
-    if post.ends_on < post.starts_on:
-        raise DomainError(
-            _("A post cannot end before it starts."),
-            field_errors={"ends_on": [_("must be on or after the start date")]},
-        )
+    _validated(post, _("The post is not valid."))
     holders = opening_holders_count(post)
     if post.openings < holders:
         raise Conflict(
@@ -198,4 +241,5 @@ def post_update(*, post: JobPost, by: User | None, **changes: object) -> JobPost
         post.status = PostStatus.OPEN
     post._history_user = by  # type: ignore[attr-defined]
     post.save()
+    _requirements_set(post, required_skills, required_certificates)
     return post

@@ -31,7 +31,7 @@ from stations.models import (
 )
 from stations.models.placements import ApplicationStatus
 from stations.services.applications import APPLICATION_TRANSITIONS, application_move
-from stations.services.changes import seeker_changed
+from stations.services.changes import key_group_joined, seeker_changed
 from stations.services.identity import id_number_apply, id_number_hash
 from stations.validators import normalize_mobile_phone
 
@@ -55,6 +55,8 @@ PROFILE_FIELDS = frozenset(
         "registering_station",
     }
 )
+# What seekers may change themselves, in the app: everything but the station of record.
+SELF_SERVICE_FIELDS = PROFILE_FIELDS - {"registering_station"}
 
 
 class DuplicateSeeker(Conflict):
@@ -165,13 +167,28 @@ def seeker_update(
     **changes: Any,
 ) -> JobSeeker:
     """Change a seeker's profile. The ID number is written once: a different number for a
-    seeker who has one is refused (correcting it is a merge or a new registration)."""
+    seeker who has one is refused (correcting it is a merge or a new registration). A
+    verified real name is changed by staff only."""
     unknown = set(changes) - PROFILE_FIELDS
     if unknown:
         raise TypeError(f"Unknown seeker fields: {sorted(unknown)}")
     seeker = JobSeeker.objects.select_for_update().get(pk=seeker.pk)
     if seeker.merged_into_id is not None:
         raise DomainError(_("This seeker's record was merged into another; use that one."))
+    staff = by is not None and by.is_staff
+    if not staff and set(changes) - SELF_SERVICE_FIELDS:
+        raise TypeError(f"Staff-only seeker fields: {sorted(set(changes) - SELF_SERVICE_FIELDS)}")
+    if (
+        not staff
+        and seeker.verified_at is not None
+        and "full_name" in changes
+        and changes["full_name"] != seeker.full_name
+    ):
+        # A verified real name matches the ID card a station saw; only staff change it.
+        raise DomainError(
+            _("Your real name is verified; a station changes it for you."),
+            field_errors={"full_name": [_("verified, cannot be changed here")]},
+        )
     for field, value in changes.items():
         setattr(seeker, field, value)
     if phone is not None:
@@ -186,7 +203,7 @@ def seeker_update(
             id_number_apply(record=seeker, raw=id_number, today=timezone.localdate(now))
         # Staff typing the number from the card verifies the real name, also when the seeker
         # had entered the same number in the app before.
-        if by is not None and by.is_staff and seeker.verified_at is None:
+        if staff and seeker.verified_at is None:
             seeker.verified_at = now
     _save_checked(seeker, by)
     seeker_changed(seeker.pk)
@@ -211,6 +228,8 @@ def seeker_key_group_add(
     span.ended_on = ended_on
     _validated(span, _("The key group membership is not valid.")).save()
     seeker_changed(seeker.pk)
+    if ended_on is None:
+        key_group_joined(seeker.pk, on=started_on)
     return span
 
 

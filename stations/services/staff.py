@@ -28,12 +28,33 @@ _COUNTER_WORK = {
     "placement": ["view", "change"],
     "wagepayment": ["view", "add"],
     "wageclaim": ["view", "add", "change"],
+    "signin": ["view", "add", "change"],
+}
+# Job fairs: counter staff run them (booths, registrations at the counter and the gate,
+# intentions and their follow-up); nothing of a fair is deleted, it is cancelled or lapses.
+_FAIR_WORK = {
+    "jobfair": ["view", "add", "change"],
+    "booth": ["view", "add", "change"],
+    "fairregistration": ["view", "add", "change"],
+    "intention": ["view", "add", "change"],
+}
+# 311 follow-up: counter and grid staff follow key-group members up (pushes, referrals,
+# guidance, families); the overdue rules are the bureau administrator's to change.
+_FOLLOW_UP = {
+    "serviceplan": ["view", "change"],
+    "servicerecord": ["view", "add"],
+    "trainingcourse": ["view", "add", "change"],
+    "trainingreferral": ["view", "add", "change"],
+    "guidancesession": ["view", "add", "change"],
+    "overduerule": ["view"],
+    "family": ["view", "add", "change"],
+    "zeroemploymentalert": ["view"],
 }
 
 # What each role may do, per model of the stations app ("merge" and "reveal" are the
 # custom permissions on job seekers). Scope limits *which* records; these limit *what*.
 ROLE_PERMISSIONS: dict[StaffRole, dict[str, list[str]]] = {
-    StaffRole.STATION_STAFF: {**_REFERENCE_DATA, **_COUNTER_WORK},
+    StaffRole.STATION_STAFF: {**_REFERENCE_DATA, **_COUNTER_WORK, **_FAIR_WORK, **_FOLLOW_UP},
     StaffRole.GRID_STAFF: {
         **_REFERENCE_DATA,
         "jobseeker": ["view", "add", "change"],
@@ -42,17 +63,33 @@ ROLE_PERMISSIONS: dict[StaffRole, dict[str, list[str]]] = {
         "jobpost": ["view"],
         "employer": ["view"],
         "application": ["view"],
+        **_FOLLOW_UP,
+        "trainingcourse": ["view"],
     },
     StaffRole.EMPLOYMENT_PROFESSIONAL: {
         **_REFERENCE_DATA,
         **_COUNTER_WORK,
+        **_FAIR_WORK,
+        **_FOLLOW_UP,
         "jobseeker": ["view", "add", "change", "merge", "reveal"],
     },
-    # Analysts read statistics, never personal records: posts, employers and stations only.
-    StaffRole.BUREAU_ANALYST: {**_REFERENCE_DATA, "jobpost": ["view"], "employer": ["view"]},
+    # Analysts read statistics, never personal records: posts, employers, stations, and
+    # fairs with their booths.
+    StaffRole.BUREAU_ANALYST: {
+        **_REFERENCE_DATA,
+        "jobpost": ["view"],
+        "employer": ["view"],
+        "jobfair": ["view"],
+        "booth": ["view"],
+        "trainingcourse": ["view"],
+        "overduerule": ["view"],
+    },
     StaffRole.BUREAU_ADMIN: {
         **_REFERENCE_DATA,
         **_COUNTER_WORK,
+        **_FAIR_WORK,
+        **_FOLLOW_UP,
+        "overduerule": ["view", "change"],
         "jobseeker": ["view", "add", "change", "merge", "reveal"],
         "station": ["view", "add", "change"],
         "staff": ["view", "add", "change"],

@@ -1,5 +1,6 @@
 """schemathesis over the whole /api/v1 schema, in process: generated requests (valid and
-invalid), as a logged-in seeker, never get a 5xx nor a response the schema does not describe."""
+invalid), as a logged-in seeker (as station staff under /staff/), never get a 5xx nor a
+response the schema does not describe."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from stations.models.organisation import StaffRole
+from stations.services.staff import staff_assign
 from tests.api.test_seeker_api import login
-from tests.factories import PostFactory
+from tests.api.test_staff_api import staff_login
+from tests.factories import EmployerFactory, PostFactory, SeekerFactory, StationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +64,18 @@ def connections_kept_open():
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
 def test_no_request_to_the_api_breaks_it(seeded, path, method):
-    token = login(APIClient(), "13955556666")["token"]
-    PostFactory()  # something to find
+    if path.startswith("/api/v1/staff/"):
+        station = StationFactory()
+        staff_assign(
+            user=UserFactory(username="clerk"), role=StaffRole.STATION_STAFF, stations=[station]
+        )
+        token = staff_login(APIClient(), "clerk").json()["token"]
+        # Something to find in the clerk's scope.
+        PostFactory(station=station, employer=EmployerFactory(registering_station=station))
+        SeekerFactory(registering_station=station)
+    else:
+        token = login(APIClient(), "13955556666")["token"]
+        PostFactory()  # something to find
     operation = api_schema()[path][method]
     headers = {"Authorization": f"Token {token}", "Accept-Language": "en"}
 

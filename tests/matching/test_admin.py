@@ -163,6 +163,7 @@ def test_a_bureau_admin_sets_the_regions_policy_and_bad_weights_are_refused(clie
         "require_related_skill": "on",
         "near_equal_band": "0.02",
         "maximum_age": "65",
+        "queue_weight": "0.3",
     }
     refused = client.post(reverse("admin:matching_matchingpolicy_add"), form)
     assert refused.status_code == 200

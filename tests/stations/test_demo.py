@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from stations.demo import DemoCityError, demo_city_generate
 from stations.models import (
@@ -180,6 +181,14 @@ def test_the_command_reports_what_it_created(seeded, settings):
     text = out.getvalue()
     assert "12 seekers, 3 employers and 4 posts created" in text
     assert "seekers: 12/12 (100%)" in text
+    from stations.models import JobFair, SignIn
+
+    assert f"{SignIn.objects.count()} sign-ins" in text
+    assert f"{JobFair.objects.count()} job fairs" in text
+    assert JobFair.objects.exists()
+    from stations.models import ServicePlan
+
+    assert f"{ServicePlan.objects.count()} 311 plans" in text
     assert (
         JobSeeker.objects.filter(residence_region__path__startswith="620000/621100/").count() == 12
     )
@@ -241,3 +250,29 @@ def test_the_city_has_stations_real_name_seekers_and_their_day_of_work(seeded):
 
     again = generate(seekers=400, employers=30, posts=150)
     assert (again.applications_created, again.placements_created) == (0, 0)
+
+
+def test_the_demo_stations_have_a_week_of_sign_ins_and_todays_queue_waits(seeded):
+    from stations.demo.dispatch import demo_sign_ins_generate
+    from stations.models import Region, SignIn
+
+    generate(seekers=300)
+    city = Region.objects.get(code="620100")
+
+    written = demo_sign_ins_generate(city=city, seed=7, today=TODAY, days=3, per_station=6)
+    again = demo_sign_ins_generate(city=city, seed=7, today=TODAY, days=3, per_station=6)
+
+    assert written > 0
+    assert again == 0
+    assert set(SignIn.objects.values_list("day", flat=True)) <= {
+        TODAY - timedelta(days=n) for n in range(3)
+    }
+    today = SignIn.objects.filter(day=TODAY)
+    assert today.exists()
+    assert not today.exclude(not_dispatched_reason="").exists()
+    assert not SignIn.objects.filter(day__lt=TODAY, not_dispatched_reason="").exists()
+    for station_id in today.values_list("station", flat=True).distinct():
+        positions = sorted(today.filter(station_id=station_id).values_list("position", flat=True))
+        assert positions == list(range(1, len(positions) + 1))
+    registered_elsewhere = SignIn.objects.exclude(seeker__registering_station=F("station"))
+    assert not registered_elsewhere.exists()

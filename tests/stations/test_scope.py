@@ -438,3 +438,20 @@ def test_staff_assign_refuses_a_missing_scope(role, stations, region_code):
     assert not Staff.objects.filter(user=user).exists()
     assert not user.groups.exists()
     assert not User.objects.get(pk=user.pk).is_staff
+
+
+def test_migrating_gives_existing_role_groups_the_permissions_of_new_models(clerk):
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management import call_command
+
+    from stations.models.organisation import StaffRole
+    from stations.services.staff import role_group_name, role_groups_ensure
+
+    role_groups_ensure()
+    group = Group.objects.get(name=role_group_name(StaffRole.STATION_STAFF))
+    sign_ins = Permission.objects.get(codename="add_signin")
+    group.permissions.remove(sign_ins)  # as before a release added the permission
+
+    call_command("migrate", verbosity=0)
+
+    assert group.permissions.filter(pk=sign_ins.pk).exists()

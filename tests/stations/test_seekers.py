@@ -257,6 +257,24 @@ def test_a_seeker_typing_their_number_again_does_not_verify_them():
     assert updated.verified_at is None
 
 
+def test_a_verified_real_name_is_changed_by_staff_only(clerk):
+    seeker = _register(by=clerk, id_number=national_id(), full_name="张三")
+
+    with pytest.raises(DomainError) as refused:
+        seeker_update(seeker=seeker, by=None, now=NOW, full_name="李四")
+    renamed = seeker_update(seeker=seeker, by=clerk, now=NOW, full_name="张叁")
+
+    assert refused.value.field_errors["full_name"]
+    assert renamed.full_name == "张叁"
+
+
+def test_the_station_of_record_is_not_self_service():
+    seeker = _register(by=None, phone="13931000001")
+
+    with pytest.raises(TypeError):
+        seeker_update(seeker=seeker, by=None, now=NOW, registering_station=None)
+
+
 def test_an_update_to_another_seekers_id_number_is_refused(clerk):
     number = national_id()
     first = _register(by=clerk, id_number=number)

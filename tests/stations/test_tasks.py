@@ -20,6 +20,24 @@ def test_beat_expires_posts_every_five_minutes_from_its_database_schedule():
     assert task.enabled
 
 
+def test_beat_runs_the_fair_and_follow_up_jobs_daily_and_every_task_it_names_exists():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    expected = {
+        "stations.fairs_tomorrow_notify": "18",
+        "stations.followup_plans_ensure": "1",
+        "stations.followup_families_check": "1",
+        "stations.followup_staff_digest": "8",
+    }
+    for name, hour in expected.items():
+        task = PeriodicTask.objects.get(task=name)
+        assert (task.crontab.hour, task.crontab.day_of_week) == (hour, "*")
+        assert task.enabled
+    # A schedule naming a task no worker knows would fail silently every day.
+    assert set(PeriodicTask.objects.values_list("task", flat=True)) <= set(app.tasks)
+
+
 def test_the_task_expires_open_posts_whose_time_is_up_and_is_harmless_twice():
     load_seeds()
     past = timezone.now() - dt.timedelta(minutes=1)

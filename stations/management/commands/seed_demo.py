@@ -7,6 +7,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from stations.demo import DemoCityError, demo_city_generate
+from stations.demo.dispatch import demo_sign_ins_generate
+from stations.demo.fairs import demo_fairs_generate
+from stations.demo.followup import demo_plans_generate
+from stations.models import Region
 
 
 class Command(BaseCommand):
@@ -48,9 +52,20 @@ class Command(BaseCommand):
             )
         except DemoCityError as error:
             raise CommandError(error.message) from error
+        city = Region.objects.get(code=options["city"])
+        today = timezone.localdate()
+        sign_ins = demo_sign_ins_generate(city=city, seed=options["seed"], today=today)
+        fairs = demo_fairs_generate(
+            city_code=options["city"], seed=options["seed"], now=timezone.now()
+        )
+        plans = demo_plans_generate(city=city, seed=options["seed"], today=today)
         self.stdout.write(
             f"Demo city {options['city']} (seed {options['seed']}): "
             f"{result.seekers_created} seekers, {result.employers_created} employers and "
             f"{result.posts_created} posts created, with {result.applications_created} "
-            f"applications and {result.placements_created} hires."
+            f"applications and {result.placements_created} hires; {sign_ins} sign-ins at "
+            f"its stations; {fairs.fairs_created} job fairs with {fairs.registrations} "
+            f"registrations and {fairs.intentions} intentions; {plans.plans_opened} 311 "
+            f"plans with {plans.services_recorded} services; {plans.families_created} families, "
+            f"{plans.zero_employment_alerts} with no one employed."
         )
