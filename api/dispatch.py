@@ -1,9 +1,11 @@
 """The station day on the tablet: sign people in (their app's QR code, their ID card, or a
-look-up), keep the queue, dispatch with the engine's proposal, and read the daily sheet."""
+look-up), keep the queue, dispatch with the engine's proposal, read the daily sheet, and
+close the day."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -19,7 +21,7 @@ from api.staff.serializers import BriefPostSerializer, BriefSeekerSerializer, sc
 from api.staff.views import ERRORS, MOVE_ERRORS, StaffView, acting_staff
 from api.views import request_language
 from core.errors import DomainError
-from matching.services.dispatch import dispatch_confirm, dispatch_propose
+from matching.services.dispatch import DispatchRow, dispatch_confirm, dispatch_propose
 from stations.models import JobSeeker, SignIn, Station
 from stations.models.dispatch import NotDispatchedReason, SignInMethod
 from stations.selectors.dispatch import daily_sheet, posts_to_fill, queue_of, sign_ins_in_scope
@@ -29,6 +31,7 @@ from stations.services.dispatch import (
     seeker_from_check_in_code,
     sign_in,
     sign_in_not_dispatched,
+    station_day_close,
 )
 from stations.services.identity import id_number_hash
 
@@ -108,6 +111,14 @@ class ProposalSerializer(serializers.Serializer):
 class DispatchRowSerializer(serializers.Serializer):
     sign_in = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     post = scoped(posts_in_scope)
+    agreed_wage_amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text="The wage agreed with the worker, in the post's wage unit; default: the "
+        "post's pay.",
+    )
 
 
 class DispatchConfirmSerializer(serializers.Serializer):
@@ -144,6 +155,10 @@ DAY = OpenApiParameter("day", dt.date, description="YYYY-MM-DD; today when left 
 
 class DayQuerySerializer(serializers.Serializer):
     day = serializers.DateField(required=False)
+
+
+class CloseDaySerializer(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text="Default: today.")
 
 
 # Views
@@ -273,7 +288,8 @@ class DispatchView(_StationDayView):
     @extend_schema(responses={200: ProposalSerializer(many=True), **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         station = self.station()
-        proposals = dispatch_propose(station=station, day=timezone.localdate(), now=timezone.now())
+        now = timezone.now()
+        proposals = dispatch_propose(station=station, day=timezone.localdate(now), now=now)
         language = request_language(request)
         rows = [
             {
@@ -294,8 +310,10 @@ class DispatchView(_StationDayView):
         station = self.station()
         body = DispatchConfirmSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        today = timezone.localdate()
+        now = timezone.now()
+        today = timezone.localdate(now)
         waiting = {row.pk: row for row in queue_of(station, today).filter(application__isnull=True)}
+        to_fill = {post.pk for post in posts_to_fill(station, today)}
         rows = []
         for index, item in enumerate(body.validated_data["rows"]):
             row = waiting.get(item["sign_in"])
@@ -305,14 +323,14 @@ class DispatchView(_StationDayView):
                     % {"row": index + 1},
                     field_errors={f"rows.{index}.sign_in": [_("not waiting here today")]},
                 )
-            if item["post"].pk not in {post.pk for post in posts_to_fill(station, today)}:
+            if item["post"].pk not in to_fill:
                 raise DomainError(
                     _("Row %(row)d: the post has no work at this station today.")
                     % {"row": index + 1},
                     field_errors={f"rows.{index}.post": [_("not to fill here today")]},
                 )
-            rows.append((row, item["post"]))
-        results = dispatch_confirm(rows=rows, by=acting_staff(request), now=timezone.now())
+            rows.append(DispatchRow(row, item["post"], item.get("agreed_wage_amount")))
+        results = dispatch_confirm(rows=rows, by=acting_staff(request), now=now)
         return Response(DispatchResultSerializer(results, many=True).data)
 
 
@@ -325,6 +343,24 @@ class DailySheetView(_StationDayView):
         return Response(DailySheetSerializer(daily_sheet(self.station(), self.day())).data)
 
 
+class CloseDayView(_StationDayView):
+    """The day is over: everyone still waiting is not dispatched (``day_closed``). Closing
+    again changes nothing. Answers the day's sheet."""
+
+    serializer_class = DailySheetSerializer
+    required_permissions = {"POST": "stations.change_signin"}
+
+    @extend_schema(request=CloseDaySerializer, responses={200: DailySheetSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        station = self.station()
+        body = CloseDaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        now = timezone.now()
+        day: dt.date = body.validated_data.get("day") or timezone.localdate(now)
+        station_day_close(station=station, day=day, now=now)
+        return Response(DailySheetSerializer(daily_sheet(station, day)).data)
+
+
 urlpatterns: list[URLPattern] = [
     path("staff/stations/<int:pk>/queue", QueueView.as_view(), name="staff-station-queue"),
     path("staff/stations/<int:pk>/dispatch", DispatchView.as_view(), name="staff-dispatch"),
@@ -333,6 +369,7 @@ urlpatterns: list[URLPattern] = [
         DailySheetView.as_view(),
         name="staff-daily-sheet",
     ),
+    path("staff/stations/<int:pk>/close-day", CloseDayView.as_view(), name="staff-close-day"),
     path("staff/sign-ins/<int:pk>/move", QueueMoveView.as_view(), name="staff-sign-in-move"),
     path(
         "staff/sign-ins/<int:pk>/not-dispatched",

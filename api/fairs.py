@@ -1,7 +1,8 @@
 """Job fairs through the API. Staff (``staff/fairs``, ``staff/intentions``) run a fair's
-booths, the gate and the intentions reached there, scoped as in the admin; seekers find
-upcoming fairs near them, register, and show the day's check-in code at the gate (the same
-code signs them in at a station)."""
+booths, the gate, the applications taken from its stream and the intentions reached there,
+scoped as in the admin; seekers find upcoming fairs near them, register, apply for the posts
+at its booths (from a live broadcast, say), and show the day's check-in code at the gate
+(the same code signs them in at a station)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.serializers import CodeRelatedField
+from api.serializers import ApplicationSerializer, CodeRelatedField
 from api.staff.filters import IdFilter
-from api.staff.serializers import BriefPostSerializer, BriefSeekerSerializer, scoped
-from api.staff.views import MOVE_ERRORS, StaffView, acting_staff
+from api.staff.serializers import (
+    BriefPostSerializer,
+    BriefSeekerSerializer,
+    StaffApplicationSerializer,
+    scoped,
+)
+from api.staff.views import ERRORS, MOVE_ERRORS, StaffView, acting_staff
 from api.views import ERRORS as SEEKER_ERRORS
-from api.views import IsSeeker, acting_seeker
+from api.views import IsSeeker, acting_seeker, acting_user
 from core.api import ErrorSerializer
 from core.errors import DomainError, NotFound
-from stations.models import Booth, FairRegistration, Intention, JobFair, JobPost, Region
+from stations.models import (
+    Application,
+    Booth,
+    FairRegistration,
+    Intention,
+    JobFair,
+    JobPost,
+    Region,
+)
 from stations.models.fairs import (
     FairFormat,
     FairSeries,
@@ -38,6 +52,7 @@ from stations.models.fairs import (
 from stations.models.posts import PostStatus
 from stations.selectors.fairs import (
     booth_list,
+    fair_application_list,
     fair_employers_in_scope,
     fair_list,
     fair_posts_in_scope,
@@ -54,6 +69,7 @@ from stations.services.dispatch import check_in_code
 from stations.services.fairs import (
     EDITABLE_FAIR_FIELDS,
     booth_set,
+    fair_apply,
     fair_check_in,
     fair_close,
     fair_create,
@@ -181,6 +197,15 @@ class BoothSetSerializer(serializers.Serializer):
 
 class CheckInRequestSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=500, help_text="What the seeker's app shows as a QR.")
+
+
+class FairApplicationRecordSerializer(serializers.Serializer):
+    seeker = scoped(
+        fair_seekers_in_scope,
+        help_text="In scope, or registered for a fair of the scope; registered for this fair "
+        "when they were not.",
+    )
+    post = scoped(fair_posts_in_scope, help_text="A post at one of the fair's booths.")
 
 
 class ViewersSerializer(serializers.Serializer):
@@ -475,6 +500,54 @@ class FairBoothListView(StaffView, generics.ListCreateAPIView):
         booth = booth_list(fair).get(pk=booth.pk)
         answer = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
         return Response(BoothSerializer(booth).data, status=answer)
+
+
+class FairApplicationListView(StaffView, generics.ListCreateAPIView):
+    """Applications made at the fair or from its stream, newest first; a POST records one
+    staff took from a live broadcast (a comment, a call to the number on screen) or at a
+    booth: the seeker is registered for the fair (source ``stream`` for a broadcast,
+    ``counter`` otherwise) when they were not."""
+
+    serializer_class = StaffApplicationSerializer
+    required_permissions = {
+        "GET": "stations.view_application",
+        "POST": "stations.add_application",
+    }
+
+    def fair(self) -> JobFair:
+        return self.found(JobFair, fairs_in_scope(self.scope), self.kwargs["pk"])
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no fair
+            return Application.objects.none()
+        return fair_application_list(self.scope, self.fair())
+
+    @extend_schema(responses={200: StaffApplicationSerializer(many=True), **ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=FairApplicationRecordSerializer,
+        responses={201: StaffApplicationSerializer, **MOVE_ERRORS},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        fair = self.fair()
+        body = FairApplicationRecordSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        application = fair_apply(
+            fair=fair,
+            post=body.validated_data["post"],
+            seeker=body.validated_data["seeker"],
+            by=acting_staff(request),
+            now=timezone.now(),
+            registration_source=RegistrationSource.COUNTER,
+        )
+        application = fair_application_list(self.scope, fair).get(pk=application.pk)
+        return Response(
+            StaffApplicationSerializer(application).data, status=status.HTTP_201_CREATED
+        )
 
 
 class FairCheckInView(StaffView):
@@ -799,6 +872,44 @@ class SeekerFairRegisterView(APIView):
         return Response(SeekerRegistrationSerializer(registration).data, status=answer)
 
 
+class FairApplySerializer(serializers.Serializer):
+    post = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="An open post at one of the fair's booths (fairs/{id} lists them).",
+    )
+
+
+class SeekerFairApplyView(APIView):
+    permission_classes = [IsSeeker]
+
+    @extend_schema(
+        request=FairApplySerializer,
+        responses={201: ApplicationSerializer, **SEEKER_MOVE_ERRORS},
+        summary="Apply at a fair (watching its live broadcast, online, or on site) for a post "
+        "at one of its booths; you are registered for the fair if you were not",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        fair = _seekers_fairs(request).filter(pk=pk).first()
+        if fair is None:
+            raise NotFound(_("No such fair."))
+        body = FairApplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        post = JobPost.objects.filter(pk=body.validated_data["post"], booths__fair=fair).first()
+        if post is None:
+            raise DomainError(
+                _("This post is not at the fair."), field_errors={"post": [_("not at the fair")]}
+            )
+        application = fair_apply(
+            fair=fair,
+            post=post,
+            seeker=acting_seeker(request),
+            by=acting_user(request),
+            now=timezone.now(),
+        )
+        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+
+
 class MyFairRegistrationListView(generics.ListAPIView):
     """The fairs you registered for, latest first, and whether you checked in."""
 
@@ -832,6 +943,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/fairs/<int:pk>/close", FairCloseView.as_view(), name="staff-fair-close"),
     path("staff/fairs/<int:pk>/booths", FairBoothListView.as_view(), name="staff-fair-booths"),
     path("staff/fairs/<int:pk>/check-ins", FairCheckInView.as_view(), name="staff-fair-check-ins"),
+    path(
+        "staff/fairs/<int:pk>/applications",
+        FairApplicationListView.as_view(),
+        name="staff-fair-applications",
+    ),
     path("staff/fairs/<int:pk>/viewers", FairViewersView.as_view(), name="staff-fair-viewers"),
     path("staff/intentions", IntentionListView.as_view(), name="staff-intentions"),
     path("staff/intentions/<int:pk>", IntentionDetailView.as_view(), name="staff-intention"),
@@ -848,6 +964,7 @@ urlpatterns: list[URLPattern] = [
     path("fairs", SeekerFairListView.as_view(), name="fairs"),
     path("fairs/<int:pk>", SeekerFairDetailView.as_view(), name="fair"),
     path("fairs/<int:pk>/registrations", SeekerFairRegisterView.as_view(), name="fair-register"),
+    path("fairs/<int:pk>/applications", SeekerFairApplyView.as_view(), name="fair-apply"),
     path(
         "me/fair-registrations",
         MyFairRegistrationListView.as_view(),

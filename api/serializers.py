@@ -3,15 +3,17 @@ services."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
 from matching.models import Device
-from stations.models import JobPost, JobSeeker, Region
+from stations.models import JobPost, JobSeeker, Occupation, Region
 from stations.models.common import AVAILABILITY_SLOTS
-from stations.services.seekers import SELF_SERVICE_FIELDS
+from stations.services.seekers import MAX_SELF_DECLARED_SKILLS, SELF_SERVICE_FIELDS
 from stations.validators import mask_phone
 
 
@@ -55,6 +57,20 @@ class AvailabilityField(serializers.ListField):
         return sum(1 << slot for slot in set(super().to_internal_value(data)))
 
 
+class MySkillSerializer(serializers.Serializer):
+    occupation = CodeRelatedField(
+        queryset=Occupation.objects.filter(level=Occupation.Level.TRADE),
+        help_text="A trade's code (细类), e.g. 6-29-01-01.",
+    )
+    name = serializers.CharField(source="occupation.name", read_only=True)
+    level = serializers.IntegerField(
+        read_only=True,
+        help_text="Qualification level from a certificate staff saw: 5 beginner to 1 senior "
+        "technician, 0 none.",
+    )
+    years = serializers.IntegerField(min_value=0, max_value=60, default=0)
+
+
 class MeSerializer(serializers.ModelSerializer):
     """The seeker's own profile. The ID number is written once and only ever read masked."""
 
@@ -75,6 +91,13 @@ class MeSerializer(serializers.ModelSerializer):
     longitude = serializers.FloatField(
         min_value=-180, max_value=180, allow_null=True, required=False
     )
+    skills = MySkillSerializer(  # type: ignore[call-arg]  # ListSerializer's max_length
+        many=True,
+        required=False,
+        source="skill_rows",
+        max_length=MAX_SELF_DECLARED_SKILLS,
+        help_text="The seeker's trades; a PATCH with this list replaces them.",
+    )
 
     class Meta:
         model = JobSeeker
@@ -84,6 +107,7 @@ class MeSerializer(serializers.ModelSerializer):
             "id_number",
             "id_number_masked",
             "verified",
+            "skills",
             *sorted(SELF_SERVICE_FIELDS),
         ]
         read_only_fields = ["id"]
@@ -139,6 +163,48 @@ class JobSerializer(serializers.ModelSerializer):
     def get_distance_km(self, post: JobPost) -> float | None:
         distance = getattr(post, "distance_km", None)
         return None if distance is None else round(float(distance), 2)
+
+
+def job_list_items(rows: Iterable[dict[str, Any]], *, language: str) -> list[dict[str, Any]]:
+    """What ``JobSerializer`` makes of each post, from ``job_list_rows``' plain rows: the job
+    list is the API's busiest page, and DRF's fields over model instances cost it more than
+    the database does. ``tests/api/test_seeker_api.py`` holds the two outputs equal."""
+    english = language.startswith("en")
+    return [
+        {
+            "id": row["id"],
+            "reference": row["reference"],
+            "title": row["title"],
+            "kind": row["kind"],
+            "occupation": {
+                "id": row["occupation"],
+                "code": row["occupation__code"],
+                "name": row["occupation__name_en" if english else "occupation__name_zh_hans"],
+            },
+            "employer": row["employer__name"],
+            "openings": row["openings"],
+            "openings_left": max(row["openings"] - (row["held"] or 0), 0),
+            "wage_amount": f"{row['wage_amount']:.2f}",
+            "wage_unit": row["wage_unit"],
+            "settlement": row["settlement"],
+            "starts_on": _iso(row["starts_on"]),
+            "ends_on": _iso(row["ends_on"]),
+            "shift_starts_at": _iso(row["shift_starts_at"]),
+            "shift_ends_at": _iso(row["shift_ends_at"]),
+            "take_home": row["take_home"],
+            "region": row["region__code"],
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "distance_km": (
+                None if row.get("distance_km") is None else round(float(row["distance_km"]), 2)
+            ),
+        }
+        for row in rows
+    ]
+
+
+def _iso(value: dt.date | dt.time | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 class EmployerContactSerializer(serializers.Serializer):

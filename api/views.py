@@ -9,7 +9,8 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, QuerySet
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -34,9 +35,13 @@ from api.serializers import (
     TokenSerializer,
     WageClaimRequestSerializer,
     WageClaimSerializer,
+    job_list_items,
 )
+from api.throttles import LoginVerifyPhoneThrottle
 from core.api import ErrorSerializer
 from core.errors import NotFound
+from core.rest import AnonThrottle, LoginVerifyAddressThrottle, UncountedPagination, client_address
+from core.tokens import TokenAuthentication, token_issue
 from matching.messages import render
 from matching.models import Device, Notification, Recommendation
 from matching.selectors.recommendations import inbox, ranked_first, recommended_posts
@@ -44,7 +49,14 @@ from matching.services.devices import device_forget, device_register
 from matching.services.outbox import notification_mark_read
 from matching.tasks import match_seeker
 from stations.models import HOLDS_OPENING, Application, JobPost, JobSeeker, Placement
-from stations.selectors.jobs import jobs_near, jobs_on, jobs_paying_at_least, open_jobs
+from stations.selectors.jobs import (
+    job_list_rows,
+    jobs_near,
+    jobs_nearest_first,
+    jobs_on,
+    jobs_paying_at_least,
+    open_jobs,
+)
 from stations.services.accounts import login_code_send, login_code_verify
 from stations.services.applications import (
     application_create,
@@ -52,7 +64,7 @@ from stations.services.applications import (
     placement_complete,
     placement_start,
 )
-from stations.services.seekers import seeker_update
+from stations.services.seekers import seeker_skills_replace, seeker_update
 from stations.services.wages import wage_claim_file
 
 RECOMMENDATIONS_FRESH_FOR = dt.timedelta(days=1)
@@ -73,7 +85,9 @@ def acting_seeker(request: Request) -> JobSeeker:
 
 
 def client_ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    # As DRF's throttles see it: behind the TLS proxy (NUM_PROXIES) every REMOTE_ADDR is the
+    # proxy's, and a per-address limit would be one limit for everybody.
+    return client_address(request)
 
 
 class LoginCodeView(APIView):
@@ -102,6 +116,7 @@ class LoginCodeView(APIView):
 class TokenView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [AnonThrottle, LoginVerifyAddressThrottle, LoginVerifyPhoneThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -115,7 +130,8 @@ class TokenView(APIView):
         seeker, registered = login_code_verify(
             phone=body.validated_data["phone"], code=body.validated_data["code"], now=timezone.now()
         )
-        instance, token = AuthToken.objects.create(seeker.user)
+        assert seeker.user is not None  # login_code_verify gives the seeker an account
+        instance, token = token_issue(user=seeker.user)
         return Response(
             TokenSerializer(
                 {
@@ -129,10 +145,15 @@ class TokenView(APIView):
 
 
 class LogoutView(APIView):
-    permission_classes = [IsSeeker]
+    """End the token this phone or tablet sent (seekers' and staff's alike)."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        request=None, responses={204: None, 401: ErrorSerializer}, summary="Log out this device"
+        request=None,
+        responses={204: None, 401: ErrorSerializer, 429: ErrorSerializer},
+        summary="Log out this device",
     )
     def post(self, request: Request) -> Response:
         if isinstance(request.auth, AuthToken):
@@ -141,10 +162,13 @@ class LogoutView(APIView):
 
 
 class LogoutAllView(APIView):
-    permission_classes = [IsSeeker]
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        request=None, responses={204: None, 401: ErrorSerializer}, summary="Log out every device"
+        request=None,
+        responses={204: None, 401: ErrorSerializer, 429: ErrorSerializer},
+        summary="Log out every device",
     )
     def post(self, request: Request) -> Response:
         AuthToken.objects.filter(user=request.user).delete()
@@ -159,20 +183,29 @@ class MeView(generics.RetrieveUpdateAPIView):
     def get_object(self) -> JobSeeker:
         return acting_seeker(self.request)
 
-    @extend_schema(responses={200: MeSerializer, **ERRORS})
+    @extend_schema(
+        responses={200: MeSerializer, 403: ErrorSerializer, 409: ErrorSerializer, **ERRORS}
+    )
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         seeker = self.get_object()
         body = MeSerializer(seeker, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         changes = dict(body.validated_data)
         id_number = changes.pop("id_number", None)
-        seeker = seeker_update(
-            seeker=seeker,
-            by=acting_user(request),
-            now=timezone.now(),
-            id_number=id_number,
-            **changes,
-        )
+        skills = changes.pop("skill_rows", None)
+        with transaction.atomic():
+            seeker = seeker_update(
+                seeker=seeker,
+                by=acting_user(request),
+                now=timezone.now(),
+                id_number=id_number,
+                **changes,
+            )
+            if skills is not None:
+                seeker_skills_replace(
+                    seeker=seeker,
+                    skills=[(skill["occupation"], skill.get("years", 0)) for skill in skills],
+                )
         return Response(MeSerializer(seeker).data)
 
 
@@ -194,12 +227,14 @@ class JobListView(generics.ListAPIView):
     serializer_class = JobSerializer
     permission_classes = [permissions.IsAuthenticated]
     filter_backends: list[Any] = []
+    # No total: counting every post within the radius would cost more than the page.
+    pagination_class = UncountedPagination
 
     def get_queryset(self) -> QuerySet[JobPost]:
         query = JobQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        jobs = open_jobs()
+        jobs = open_jobs(listed=True)
         if "lat" in params:
             jobs = jobs_near(
                 jobs, latitude=params["lat"], longitude=params["lon"], radius_km=params["radius_km"]
@@ -217,14 +252,16 @@ class JobListView(generics.ListAPIView):
         if params["take_home"] is not None:
             jobs = jobs.filter(take_home=params["take_home"])
         if params["ordering"] == "distance":
-            return jobs.order_by(F("distance_km"), "pk")
+            return jobs_nearest_first(jobs)
         if params["ordering"] == "relevance" and hasattr(self.request.user, "job_seeker"):
             return ranked_first(jobs, acting_seeker(self.request))
         return jobs.order_by("-opened_at", "-pk")
 
     @extend_schema(parameters=JOB_PARAMETERS, responses={200: JobSerializer(many=True), **ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        rows = self.paginate_queryset(job_list_rows(self.get_queryset()))
+        items = job_list_items(rows or [], language=request_language(request))
+        return self.get_paginated_response(items)
 
 
 class JobDetailView(generics.RetrieveAPIView):

@@ -104,6 +104,8 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", defaul
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address as the API's throttles see it (NUM_PROXIES), not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "core.rest.client_address"
 # Staff tokens last a working day or so; seekers' phones stay logged in longer (REST_KNOX).
 STAFF_TOKEN_TTL = dt.timedelta(hours=env.int("STAFF_TOKEN_HOURS", default=12))
 
@@ -154,7 +156,7 @@ REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "oddjobs",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -306,13 +308,16 @@ SESSION_COOKIE_AGE = 8 * 3600  # one working day at the counter
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST framework ---------------------------------------------------------------------------
+NUM_PROXIES: int = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Apps and tablets send "Authorization: Token …" (knox: stored as a digest, expiring,
     # revocable per device); the browsable API and the admin's own calls use the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.rest.Pagination",
@@ -320,6 +325,10 @@ REST_FRAMEWORK = {
     # generated from it) simple.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["core.rest.UserThrottle", "core.rest.AnonThrottle"],
+    # Proxies in front that append to X-Forwarded-For: the client's address is the one the
+    # outermost of them saw. 0 (the default) ignores the header, which anyone can forge;
+    # behind the TLS-terminating proxy set 1, or every client shares the proxy's address.
+    "NUM_PROXIES": NUM_PROXIES,
     "PAGE_SIZE": 20,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -328,6 +337,11 @@ API_THROTTLE_RATES: dict[str, str] = {
     "user": env.str("API_THROTTLE_USER", default="600/min"),
     "anon": env.str("API_THROTTLE_ANON", default="60/min"),
     "staff_login": env.str("API_THROTTLE_STAFF_LOGIN", default="30/min"),
+    # Login-code checks (POST auth/token), on top of the 5 attempts each code allows: per phone
+    # (a legitimate user mistypes a few times), and per address (5 tries for each of the
+    # LOGIN_CODES_PER_IP_PER_HOUR codes an address may ask for).
+    "login_verify_phone": env.str("API_THROTTLE_LOGIN_VERIFY_PHONE", default="10/hour"),
+    "login_verify_address": env.str("API_THROTTLE_LOGIN_VERIFY_ADDRESS", default="150/hour"),
 }
 REST_KNOX = {
     "TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_DAYS", default=30)),

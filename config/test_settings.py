@@ -19,4 +19,6 @@ if REDIS_URL:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = f"oddjobs-test-{uuid.uuid4().hex[:12]}"  # noqa: F405
 
 # Throttling is tested on purpose (tests/api); elsewhere many requests come from one address.
-API_THROTTLE_RATES = {"user": "100000/min", "anon": "100000/min", "staff_login": "100000/min"}
+API_THROTTLE_RATES = dict.fromkeys(
+    ("user", "anon", "staff_login", "login_verify_phone", "login_verify_address"), "100000/min"
+)

@@ -6,9 +6,20 @@ must not import ``rest_framework.views`` itself.
 
 from __future__ import annotations
 
+import ipaddress
+from typing import TYPE_CHECKING, Any, cast
+
 from django.conf import settings
+from django.http import HttpRequest
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 
 class Pagination(PageNumberPagination):
@@ -18,7 +29,21 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
-class _RateFromSettings:
+def client_address(request: HttpRequest | Request) -> str | None:
+    """The client's IP address as DRF's throttles identify it: ``REMOTE_ADDR``, or with
+    ``REST_FRAMEWORK["NUM_PROXIES"]`` set the X-Forwarded-For entry the outermost of our
+    proxies appended. Anything that is not an address (a forged header reaching us without a
+    proxy) falls back to ``REMOTE_ADDR``."""
+    # get_ident reads only META and the headers, which axes' plain Django request has too.
+    ident = BaseThrottle().get_ident(cast(Request, request)) or ""
+    try:
+        return str(ipaddress.ip_address(ident.strip()))
+    except ValueError:
+        remote: str | None = request.META.get("REMOTE_ADDR") or None
+        return remote
+
+
+class RateFromSettings:
     """Rates read from ``settings.API_THROTTLE_RATES`` when used, not when imported, so a
     deployment (or a test) sets them like any other setting."""
 
@@ -27,15 +52,79 @@ class _RateFromSettings:
         return settings.API_THROTTLE_RATES.get(scope) if scope else None
 
 
-class UserThrottle(_RateFromSettings, UserRateThrottle):
+class UserThrottle(RateFromSettings, UserRateThrottle):
     """Requests per signed-in user (or per address when anonymous)."""
 
 
-class AnonThrottle(_RateFromSettings, AnonRateThrottle):
+class AnonThrottle(RateFromSettings, AnonRateThrottle):
     """Requests per client address without a login."""
 
 
-class StaffLoginThrottle(_RateFromSettings, AnonRateThrottle):
+class StaffLoginThrottle(RateFromSettings, AnonRateThrottle):
     """Staff login attempts per client address, on top of the per-account lockout."""
 
     scope = "staff_login"
+
+
+class UncountedPagination(Pagination):
+    """Pages of a list whose total would cost more than the page: jobs near a point, where
+    counting every post within the radius takes several times the page's own query. A page
+    reads one row more than it shows to know whether another follows; the response has
+    ``next`` and ``previous`` links but no ``count``, which a phone scrolling on does not
+    need."""
+
+    # Deep pages are a crawl, not a person scrolling; beyond this the OFFSET alone would
+    # cost the database more than any page is worth.
+    max_page = 1000
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        raw = request.query_params.get(self.page_query_param) or "1"
+        try:
+            number = int(raw)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= self.max_page:
+            raise NotFound(self.invalid_page_message.format(page_number=raw, message=""))
+        start = (number - 1) * page_size
+        rows = list(queryset[start : start + page_size + 1])
+        self.page_number, self.has_next = number, len(rows) > page_size
+        return rows[:page_size]
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        assert self.request is not None  # set by paginate_queryset
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.page_number + 1)
+
+    def get_previous_link(self) -> str | None:
+        if self.page_number == 1:
+            return None
+        assert self.request is not None  # set by paginate_queryset
+        url = self.request.build_absolute_uri()
+        if self.page_number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.page_number - 1)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged = super().get_paginated_response_schema(schema)
+        del paged["properties"]["count"]
+        paged["required"] = ["results"]
+        return paged
+
+
+class LoginVerifyAddressThrottle(RateFromSettings, AnonRateThrottle):
+    """Login-code checks per client address (``API_THROTTLE_RATES["login_verify_address"]``)."""
+
+    scope = "login_verify_address"

@@ -9,6 +9,7 @@ stations reaching into matching.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from matching.models import MatchingPolicy, Notification, Recommendation
 from matching.selectors.recommendations import candidates_for_post
-from matching.services.dispatch import dispatch_confirm, dispatch_propose
+from matching.services.dispatch import DispatchRow, dispatch_confirm, dispatch_propose
 from matching.services.recommendations import post_push
 from matching.tasks import rematch_posts
 from stations.admin.base import acting_user, masked_phone
@@ -187,7 +188,8 @@ admin.site.register(JobSeeker, RecommendationsSeekerAdmin)
 
 
 class DispatchForm(forms.Form):
-    """One row per person waiting: the post they go to (proposed by the engine), or none."""
+    """One row per person waiting: the post they go to (proposed by the engine), or none, and
+    the wage agreed with them (blank: the post's pay)."""
 
     def __init__(
         self,
@@ -207,6 +209,16 @@ class DispatchForm(forms.Form):
                 empty_value=None,
                 required=False,
                 initial=proposed.get(row.pk),
+            )
+            self.fields[f"wage_{row.pk}"] = forms.DecimalField(
+                label=_("wage agreed"),
+                max_digits=10,
+                decimal_places=2,
+                min_value=Decimal("0.01"),
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={"placeholder": gettext("the post's pay"), "step": "0.01"}
+                ),
             )
 
 
@@ -254,7 +266,11 @@ class DispatchSignInAdmin(SignInAdmin):
         if request.method == "POST" and form.is_valid():
             by_pk = {post.pk: post for post in posts}
             rows = [
-                (row, by_pk[form.cleaned_data[f"row_{row.pk}"]])
+                DispatchRow(
+                    row,
+                    by_pk[form.cleaned_data[f"row_{row.pk}"]],
+                    form.cleaned_data.get(f"wage_{row.pk}"),
+                )
                 for row in waiting
                 if form.cleaned_data.get(f"row_{row.pk}") in by_pk
             ]
@@ -278,7 +294,10 @@ class DispatchSignInAdmin(SignInAdmin):
             "opts": self.opts,
             "title": _("Dispatch at %(station)s") % {"station": station},
             "station": station,
-            "rows": [(row, form[f"row_{row.pk}"], reasons.get(row.pk, "")) for row in waiting],
+            "rows": [
+                (form[f"row_{row.pk}"], form[f"wage_{row.pk}"], reasons.get(row.pk, ""))
+                for row in waiting
+            ],
             "form": form,
             "posts": posts,
         }

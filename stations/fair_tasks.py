@@ -31,12 +31,13 @@ def _start_of(day: dt.date) -> dt.datetime:
     time_limit=300,
     ignore_result=True,
 )
-def fair_booths_notify_task(fair_id: int) -> int:
-    """Tell the fair's registered seekers which booths suit them; how many were told."""
+def fair_booths_notify_task(fair_id: int, seeker_ids: list[int] | None = None) -> int:
+    """Tell the fair's registered seekers (those of ``seeker_ids`` only, when given: people
+    who registered after the evening run) which booths suit them; how many were told."""
     fair = JobFair.objects.filter(pk=fair_id).first()
     if fair is None:
         return 0
-    return fair_booths_notify(fair=fair, now=timezone.now())
+    return fair_booths_notify(fair=fair, now=timezone.now(), seeker_ids=seeker_ids)
 
 
 @shared_task(

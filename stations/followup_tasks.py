@@ -37,11 +37,17 @@ def followup_plans_ensure() -> dict[str, int]:
 
 @shared_task(name="stations.followup_staff_digest", **DAILY)
 def followup_staff_digest() -> int:
-    """Daily, in the morning: each staff member with overdue follow-ups gets one message."""
+    """Daily, in the morning: each staff member with overdue follow-ups (plans and idle fair
+    intentions) or newly found zero-employment families gets one message."""
     now = timezone.now()
     return sum(
-        staff_digest_send(user=user, overdue=counts, now=now)
-        for user, counts in staff_digests(today=timezone.localdate(now))
+        staff_digest_send(
+            user=digest.user,
+            overdue=digest.overdue,
+            zero_employment_found=digest.zero_employment_found,
+            now=now,
+        )
+        for digest in staff_digests(today=timezone.localdate(now), now=now)
     )
 
 

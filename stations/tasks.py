@@ -3,7 +3,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from stations import fair_tasks, followup_tasks  # noqa: F401 - each area's tasks, registered
+from stations import (  # noqa: F401 - each area's tasks, registered
+    dispatch_tasks,
+    fair_tasks,
+    followup_tasks,
+)
 from stations.services.posts import posts_expire
 
 

@@ -17,6 +17,7 @@ from stations.models import (
     Placement,
     SeekerKeyGroup,
     WageClaim,
+    WagePayment,
 )
 from stations.models.placements import ApplicationStatus, EmploymentOutcome, WageClaimStatus
 from stations.models.posts import PostKind, PostStatus
@@ -143,4 +144,13 @@ class WageClaimFilter(filters.FilterSet):
 
     class Meta:
         model = WageClaim
+        fields: list[str] = []
+
+
+class WagePaymentFilter(filters.FilterSet):
+    paid_from = filters.DateFilter(field_name="paid_on", lookup_expr="gte")
+    paid_until = filters.DateFilter(field_name="paid_on", lookup_expr="lte")
+
+    class Meta:
+        model = WagePayment
         fields: list[str] = []

@@ -1,7 +1,9 @@
 """Morning dispatch at a station: the engine proposes who goes where among the people in
 today's queue and today's posts (batch allocation that respects openings, skills, key-group
-priority and how early people came); staff confirm or edit, and each confirmed row becomes a
-hire and a message to the worker.
+priority and how early people came); staff confirm or edit (the post, and the wage agreed
+with the worker), and each confirmed row becomes a hire and a message to the worker.
+Employers get no message: the suite has no channel to them (no accounts, no consent on
+record; the outbox's SMS to a bare phone is for login codes).
 
 The proposal reads only the people present (tens to hundreds), so it runs in the request: a
 snapshot of them is built on the spot, never the city's."""
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -83,6 +86,15 @@ def dispatch_propose(*, station: Station, day: dt.date, now: dt.datetime) -> lis
 
 
 @dataclass(frozen=True)
+class DispatchRow:
+    """A person sent to a post, at the wage staff agreed with them (the post's when None)."""
+
+    sign_in: SignIn
+    post: JobPost
+    agreed_wage_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class DispatchResult:
     sign_in: SignIn
     placement: Placement | None
@@ -91,29 +103,37 @@ class DispatchResult:
 
 def dispatch_confirm(
     *,
-    rows: Sequence[tuple[SignIn, JobPost]],
+    rows: Sequence[DispatchRow | tuple[SignIn, JobPost]],
     by: User | None,
     now: dt.datetime,
 ) -> list[DispatchResult]:
-    """Send each (person, post) to work: an application from dispatch, hired for the day
-    at the post's pay, and a message to the worker. Each row stands alone: a post filled
-    meanwhile or a person already sent refuses that row only."""
+    """Send each person to their post: an application from dispatch, hired for the day at
+    the wage agreed (the post's pay unless staff changed it, in the post's wage unit), and a
+    message to the worker. Each row stands alone: a post filled meanwhile, a person already
+    sent or a wage of nothing refuses that row only."""
     results = []
-    for sign_in, post in rows:
+    for row in rows:
+        if not isinstance(row, DispatchRow):
+            row = DispatchRow(*row)
         try:
-            placement = _dispatch_one(sign_in, post, by=by, now=now)
+            placement = _dispatch_one(row, by=by, now=now)
         except DomainError as error:
-            results.append(DispatchResult(sign_in=sign_in, placement=None, error=error.message))
+            results.append(DispatchResult(sign_in=row.sign_in, placement=None, error=error.message))
         else:
-            results.append(DispatchResult(sign_in=sign_in, placement=placement))
+            results.append(DispatchResult(sign_in=row.sign_in, placement=placement))
     return results
 
 
 @transaction.atomic
-def _dispatch_one(
-    sign_in: SignIn, post: JobPost, *, by: User | None, now: dt.datetime
-) -> Placement:
-    sign_in = SignIn.objects.select_for_update().select_related("seeker").get(pk=sign_in.pk)
+def _dispatch_one(row: DispatchRow, *, by: User | None, now: dt.datetime) -> Placement:
+    post = row.post
+    wage = post.wage_amount if row.agreed_wage_amount is None else row.agreed_wage_amount
+    if wage <= 0:
+        raise DomainError(
+            _("The agreed wage must be more than nothing."),
+            field_errors={"agreed_wage_amount": [_("must be more than zero")]},
+        )
+    sign_in = SignIn.objects.select_for_update().select_related("seeker").get(pk=row.sign_in.pk)
     if sign_in.application_id is not None:
         raise DomainError(_("%(name)s was dispatched already.") % {"name": sign_in.seeker})
     if not post.starts_on <= sign_in.day <= post.ends_on:
@@ -128,7 +148,7 @@ def _dispatch_one(
     placement = application_hire(
         application=application,
         terms=PlacementTerms(
-            agreed_wage_amount=post.wage_amount,
+            agreed_wage_amount=wage,
             agreed_wage_unit=post.wage_unit,
             starts_on=sign_in.day,
             ends_on=sign_in.day,

@@ -30,6 +30,7 @@ from stations.services.dispatch import (
     seeker_from_check_in_code,
     sign_in,
     sign_in_not_dispatched,
+    station_day_close,
 )
 
 
@@ -108,7 +109,7 @@ class SignInAdmin(ScopedAdmin):
         "application",
         "not_dispatched_reason",
     ]
-    actions = ["no_suitable_post", "declined", "left"]
+    actions = ["no_suitable_post", "declined", "left", "close_day"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SignIn]:
         return super().get_queryset(request).order_by("-day", "station", "position")
@@ -161,6 +162,29 @@ class SignInAdmin(ScopedAdmin):
     @admin.action(description=_("Not dispatched: left before dispatch"), permissions=["change"])
     def left(self, request: HttpRequest, queryset: QuerySet[SignIn]) -> None:
         self._reason_each(request, queryset, NotDispatchedReason.LEFT)
+
+    @admin.action(
+        description=_("Close the day: everyone still waiting is not dispatched"),
+        permissions=["change"],
+    )
+    def close_day(self, request: HttpRequest, queryset: QuerySet[SignIn]) -> None:
+        """Closes each station's day among the selected rows (selecting one row of the day is
+        enough), through the same service the nightly run and the API use."""
+        now = timezone.now()
+        days = sorted(set(queryset.values_list("station_id", "day")), key=lambda key: key[::-1])
+        stations = Station.objects.in_bulk({station_id for station_id, _day in days})
+        marked = 0
+        for station_id, day in days:
+            try:
+                marked += station_day_close(station=stations[station_id], day=day, now=now)
+            except DomainError as error:
+                self.message_user(request, f"{day}: {error.message}", messages.ERROR)
+        self.message_user(
+            request,
+            gettext("%(count)d people still waiting were marked not dispatched.")
+            % {"count": marked},
+            messages.SUCCESS,
+        )
 
     # Pages of their own: signing in, moving in the queue, the daily sheet.
 

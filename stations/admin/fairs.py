@@ -29,6 +29,7 @@ from stations.selectors.fairs import (
     intentions_in_scope,
     registrations_in_scope,
 )
+from stations.selectors.followup import intentions_idle
 from stations.selectors.scope import staff_in_scope
 from stations.services.fairs import (
     EDITABLE_FAIR_FIELDS,
@@ -338,9 +339,17 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "follow_up"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("overdue", _("overdue")), ("mine", _("mine, open"))]
+        return [
+            ("overdue", _("overdue")),
+            ("mine", _("mine, open")),
+            ("mine_overdue", _("mine, overdue")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Intention]) -> QuerySet[Intention]:
+        if self.value() == "mine_overdue":
+            # As the staff digest counts them: assigned to me, or unassigned in my scope.
+            idle = intentions_idle(request.user, today=timezone.localdate())
+            return queryset.filter(pk__in=idle.values("pk"))
         if self.value() == "overdue":
             return queryset.filter(
                 status=IntentionStatus.OPEN, follow_up_by__lt=timezone.localdate()

@@ -49,6 +49,7 @@ from stations.selectors.followup import (
     digests_of,
     families_in_scope,
     guidance_sessions_in_scope,
+    intentions_idle,
     overdue_any,
     overdue_kinds,
     plan_progress,
@@ -229,6 +230,20 @@ class ServicePlanAdmin(ScopedAdmin):
                     language = translation.get_language() or digest.language
                     title, body = render(digest.template, digest.context, language)
                     self.message_user(request, f"{title}: {body}", messages.INFO)
+            # Idle fair intentions are follow-ups too, but not plans: a link to their list.
+            idle = intentions_idle(request.user, today=today).count()
+            if idle:
+                url = reverse("admin:stations_intention_changelist") + "?follow_up=mine_overdue"
+                self.message_user(
+                    request,
+                    format_html(
+                        '<a href="{}">{}</a>',
+                        url,
+                        gettext("%(count)d of your fair intentions are past their follow-up date.")
+                        % {"count": idle},
+                    ),
+                    messages.WARNING,
+                )
         return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Follow these plans up myself"), permissions=["change"])
@@ -539,7 +554,7 @@ class FamilyMemberInline(admin.TabularInline):
 @readonly_inline
 class AlertInline(admin.TabularInline):
     model = ZeroEmploymentAlert
-    fields = ["found_on", "cleared_on", "cleared_by"]
+    fields = ["found_on", "cleared_on", "cleared_because", "cleared_by"]
     readonly_fields = fields  # type: ignore[assignment]  # the stubs know only plain names
     ordering = ["-found_on"]
 
@@ -638,12 +653,12 @@ class ZeroEmploymentAlertAdmin(ScopedAdmin):
     """Zero-employment families found, and cleared when a member is placed."""
 
     scope_selector = staticmethod(alerts_in_scope)
-    list_display = ["family", "found_on", "cleared_on", "cleared_by"]
-    list_filter = [("cleared_on", admin.EmptyFieldListFilter)]
+    list_display = ["family", "found_on", "cleared_on", "cleared_because", "cleared_by"]
+    list_filter = [("cleared_on", admin.EmptyFieldListFilter), "cleared_because"]
     list_select_related = ["family", "cleared_by"]
     search_fields = ["family__reference", "family__address"]
     date_hierarchy = "found_on"
-    fields = readonly_fields = ["family", "found_on", "cleared_on", "cleared_by"]
+    fields = readonly_fields = ["family", "found_on", "cleared_on", "cleared_because", "cleared_by"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # alerts are found by the daily check

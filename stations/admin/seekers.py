@@ -30,9 +30,11 @@ from stations.models.common import availability_choices, availability_mask, avai
 from stations.selectors.counter import seekers_by_identity
 from stations.selectors.eligibility import certificates_expiring
 from stations.selectors.scope import Scope, seekers_in_scope
+from stations.services.changes import seeker_changed
 from stations.services.identity import REVEAL_PERMISSION, id_number_hash, personal_data_reveal
 from stations.services.seekers import (
     PROFILE_FIELDS,
+    seeker_key_group_add,
     seeker_register,
     seeker_registering_station_default,
     seeker_update,
@@ -116,6 +118,9 @@ class SeekerSkillInline(admin.TabularInline):
 
 
 class SeekerKeyGroupInline(admin.TabularInline):
+    """Memberships are saved through ``seeker_key_group_add`` (JobSeekerAdmin.save_formset),
+    as the staff API saves them: a current one opens the person's 311 plan at once."""
+
     model = SeekerKeyGroup
     extra = 0
 
@@ -314,6 +319,33 @@ class JobSeekerAdmin(TransferMixin, ScopedAdmin):
             saved = seeker_register(by=acting_user(request), now=now, **identity, **profile)
         # The admin goes on with ``obj`` (inlines, redirect): give it the saved state.
         obj.__dict__.update(saved.__dict__)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not SeekerKeyGroup:
+            super().save_formset(request, form, formset, change)
+            return
+        seeker = form.instance
+        # The formset's own record of what changed (new_objects, changed_objects,
+        # deleted_objects) still feeds the admin's change message.
+        spans = formset.save(commit=False)
+        for span in formset.deleted_objects:
+            span.delete()
+        for span, changed in formset.changed_objects:
+            if {"key_group", "started_on"} & set(changed):
+                # The service keys a membership by group and start: a new one replaces it.
+                SeekerKeyGroup.objects.filter(pk=span.pk).delete()
+        for span in spans:
+            try:
+                seeker_key_group_add(
+                    seeker=seeker,
+                    key_group=span.key_group,
+                    started_on=span.started_on,
+                    ended_on=span.ended_on,
+                )
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+        if formset.deleted_objects:
+            seeker_changed(seeker.pk)  # matching's key-group priorities
 
     def get_urls(self) -> list[Any]:
         reveal = path(

@@ -40,6 +40,7 @@ from stations.models import (
     Station,
 )
 from stations.models.seekers import EmploymentStatus, Household, Language
+from stations.services.followup import plans_ensure_for
 from stations.services.identity import id_number_hash, id_number_store
 from stations.validators import NationalId, normalize_mobile_phone, parse_national_id
 
@@ -381,6 +382,9 @@ def _write(
         ["seeker_id", "key_group_id", "started_on", "ended_on"],
         new_groups,
     )
+    # People tagged here are owed their 311 plan from today, as at the counter: opened in
+    # bulk now rather than on the night the daily run would find them.
+    plans_ensure_for(seeker_ids={row[0] for row in new_groups}, today=today)
     new_ids = {seeker.pk for _, seeker in new}
     report.updated = len(touched - new_ids)
     report.unchanged = len(existing_pairs) - report.updated

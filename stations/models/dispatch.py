@@ -23,6 +23,8 @@ class NotDispatchedReason(models.TextChoices):
     NO_OPENINGS = "no_openings", _("openings all taken")
     DECLINED = "declined", _("declined the work offered")
     LEFT = "left", _("left before dispatch")
+    # Set by closing the day (services/dispatch.py) on everyone still waiting then.
+    DAY_CLOSED = "day_closed", _("still waiting when the day closed")
     OTHER = "other", _("other")
 
 
@@ -61,7 +63,16 @@ class SignIn(TimeStampedModel):
         verbose_name_plural = _("sign-ins")
         ordering = ["day", "station", "position"]
         # Positions are renumbered under the station's row lock (services/dispatch.py).
-        indexes = [models.Index(fields=["station", "day", "position"], name="signin_queue")]
+        indexes = [
+            models.Index(fields=["station", "day", "position"], name="signin_queue"),
+            # The nightly close finds the people still waiting on any station's day: few rows
+            # once the days are closed, so a partial index keeps it from reading them all.
+            models.Index(
+                fields=["day"],
+                condition=models.Q(application__isnull=True, not_dispatched_reason=""),
+                name="signin_waiting",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["station", "seeker", "day"], name="signin_once_a_day_per_station"

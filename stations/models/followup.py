@@ -324,8 +324,16 @@ class Family(TimeStampedModel):
         return self.reference
 
 
+class AlertClearedBecause(models.TextChoices):
+    PLACED = "placed", _("a member was placed")
+    EMPLOYED = "employed", _("a member is employed")
+    NOBODY_ABLE = "nobody_able", _("no member is able to work any more")
+
+
 class ZeroEmploymentAlert(TimeStampedModel):
     """A family found with no member employed, until one is placed (cleared)."""
+
+    ClearedBecause = AlertClearedBecause
 
     family = models.ForeignKey(
         Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="alerts"
@@ -340,6 +348,9 @@ class ZeroEmploymentAlert(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    cleared_because = models.CharField(
+        _("cleared because"), max_length=12, choices=ClearedBecause.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("zero-employment family alert")
@@ -349,6 +360,11 @@ class ZeroEmploymentAlert(TimeStampedModel):
                 fields=["family"],
                 condition=models.Q(cleared_on__isnull=True),
                 name="zero_employment_one_open_alert",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cleared_because="")
+                | models.Q(cleared_because__in=AlertClearedBecause.values),
+                name="zero_employment_cleared_because_valid",
             ),
         ]
 

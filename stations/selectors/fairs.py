@@ -185,6 +185,18 @@ def intentions_overdue(
     return overdue.order_by("follow_up_by", "pk")
 
 
+def fair_application_list(scope: Scope, fair: JobFair) -> QuerySet[Application]:
+    """Applications made at the fair or from its stream, newest first (people's records:
+    none for analysts)."""
+    if not scope.personal_records:
+        return Application.objects.none()
+    return (
+        Application.objects.filter(fair=fair)
+        .select_related("post__employer", "seeker", "placement")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def registration_list(scope: Scope) -> QuerySet[FairRegistration]:
     return (
         registrations_in_scope(scope)

@@ -10,9 +10,11 @@ Overdue rules (``OverdueRule``, bureau admins set N):
 - ``next_step_due``: the person's latest guidance session has a next step more than N days
   past its date (N = 0: the day after it was due).
 
-``intention_idle`` belongs to the job fairs' follow-up lists, not to plans: it is not read
-here. A staff member's follow-ups are the open plans assigned to them, and the unassigned
-open plans of the people in their scope.
+``intention_idle`` is the job fairs' rule: an open intention whose follow-up date (set from
+the rule's N days) has passed. It is not a plan's, so the plan lists do not show it; the
+staff member's count of idle intentions joins their digest and their "my follow-ups" page
+links to the list. A staff member's follow-ups are the open plans (and intentions) assigned
+to them, and the unassigned ones of the people (fairs) in their scope.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from django.db.models import (
 from stations.models import (
     Family,
     GuidanceSession,
+    Intention,
     JobSeeker,
     OverdueRule,
     Placement,
@@ -51,9 +54,11 @@ from stations.models import (
     TrainingReferral,
     ZeroEmploymentAlert,
 )
+from stations.models.fairs import IntentionStatus
 from stations.models.followup import OverdueKind, PlanStatus, ServiceKind
 from stations.models.organisation import StaffRole
 from stations.models.placements import ApplicationStatus
+from stations.selectors.fairs import intentions_in_scope
 from stations.selectors.scope import Scope, scope_for, seekers_in_scope
 from stations.services.followup import EMPLOYED_STATUSES, duty_met
 
@@ -301,13 +306,49 @@ def followups_overdue(user: User | AnonymousUser, *, today: dt.date) -> list[Ove
     return sorted(items, key=lambda item: (item.since, item.plan_id, item.kind))
 
 
+def intentions_followed_by(user: User | AnonymousUser) -> QuerySet[Intention]:
+    """The open fair intentions a staff member follows up: assigned to them, or unassigned
+    and of a fair in their scope."""
+    if not user.is_authenticated:
+        return Intention.objects.none()
+    unassigned_here = Q(assigned_to__isnull=True) & Q(
+        pk__in=intentions_in_scope(scope_for(user)).values("pk")
+    )
+    return Intention.objects.filter(
+        Q(assigned_to=user) | unassigned_here, status=IntentionStatus.OPEN
+    )
+
+
+def intentions_idle(user: User | AnonymousUser, *, today: dt.date) -> QuerySet[Intention]:
+    """The staff member's intentions past their follow-up date (the ``intention_idle``
+    rule; its N days set the date)."""
+    return intentions_followed_by(user).filter(follow_up_by__lt=today)
+
+
 def followups_count(user: User | AnonymousUser, *, today: dt.date) -> dict[str, int]:
-    """How many of the staff member's plans are overdue by each rule, in one query."""
-    plans = with_overdue_flags(plans_followed_by(user), today=today, rules=active_rules())
+    """How many of the staff member's plans are overdue by each rule (one query), and how
+    many of their intentions are idle (``intention_idle``, while that rule is active; one
+    query)."""
+    rules = active_rules()
+    plans = with_overdue_flags(plans_followed_by(user), today=today, rules=rules)
     counts = plans.aggregate(
         **{kind: Count("pk", filter=Q(**{f"overdue_{kind}": True})) for kind in PLAN_RULES}
     )
+    if OverdueKind.INTENTION_IDLE in rules:
+        counts[OverdueKind.INTENTION_IDLE] = intentions_idle(user, today=today).count()
     return {kind: count for kind, count in counts.items() if count}
+
+
+def zero_employment_found(user: User | AnonymousUser, *, since: dt.datetime) -> int:
+    """Zero-employment families found in the staff member's scope since ``since`` (their
+    alert opened then) and not cleared yet."""
+    if not user.is_authenticated:
+        return 0
+    return (
+        alerts_in_scope(scope_for(user))
+        .filter(cleared_on__isnull=True, created_at__gt=since)
+        .count()
+    )
 
 
 def digest_recipients() -> QuerySet[User]:
@@ -322,13 +363,26 @@ def digest_recipients() -> QuerySet[User]:
     )
 
 
-def staff_digests(*, today: dt.date) -> Iterator[tuple[User, dict[str, int]]]:
-    """Each staff member with overdue follow-ups, and their counts by rule (one query per
-    staff member: their scopes differ)."""
+@dataclass(frozen=True)
+class StaffDigest:
+    user: User
+    overdue: dict[str, int]  # rule → follow-ups overdue by it
+    zero_employment_found: int
+
+
+# The digest goes out once a day: the families found in the day before it are new to it.
+DIGEST_PERIOD = dt.timedelta(days=1)
+
+
+def staff_digests(*, today: dt.date, now: dt.datetime) -> Iterator[StaffDigest]:
+    """Each staff member with overdue follow-ups or with zero-employment families found in
+    their scope in the last day, and their counts (three queries per staff member: their
+    scopes differ)."""
     for user in digest_recipients().iterator():
         counts = followups_count(user, today=today)
-        if counts:
-            yield user, counts
+        found = zero_employment_found(user, since=now - DIGEST_PERIOD)
+        if counts or found:
+            yield StaffDigest(user=user, overdue=counts, zero_employment_found=found)
 
 
 def digests_of(user: User, *, days: int = 1) -> list[Any]:
@@ -396,14 +450,16 @@ class GraduatesFollowed:
 
 
 def graduates_of(region: Region, year: int) -> QuerySet[JobSeeker]:
-    """Seekers living in ``region`` who graduated in ``year``, or, without a graduation year
-    on record, joined the college-graduate key group that year."""
+    """Seekers under real-name registration (staff saw their ID card: ``verified_at``) living
+    in ``region`` who graduated in ``year``, or, without a graduation year on record, joined
+    the college-graduate key group that year."""
     joined = SeekerKeyGroup.objects.filter(
         seeker=OuterRef("pk"), key_group__code=COLLEGE_GRADUATE, started_on__year=year
     )
     return JobSeeker.objects.filter(
         Q(graduation_year=year) | Q(graduation_year__isnull=True) & Q(Exists(joined)),
         merged_into__isnull=True,
+        verified_at__isnull=False,
         residence_region__path__startswith=region.path,
     )
 

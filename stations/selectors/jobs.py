@@ -43,6 +43,16 @@ def open_jobs(*, listed: bool = False) -> QuerySet[JobPost]:
     return jobs.only(*LIST_FIELDS) if listed else jobs
 
 
+def job_list_rows(jobs: QuerySet[JobPost]) -> QuerySet[JobPost, dict[str, Any]]:
+    """``jobs`` as plain rows of what a list shows (``LIST_FIELDS``, ``held`` and, near a
+    point, ``distance_km``): a page of 20 posts as model instances with their employer,
+    occupation and region costs the web process more than the database's whole answer."""
+    names = ["id", "occupation", *LIST_FIELDS, "held"]
+    if "distance_km" in jobs.query.annotations:
+        names.append("distance_km")
+    return jobs.values(*names)
+
+
 def jobs_near(
     jobs: QuerySet[JobPost], *, latitude: float, longitude: float, radius_km: float
 ) -> QuerySet[JobPost]:

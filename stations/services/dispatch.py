@@ -9,7 +9,7 @@ import datetime as dt
 from django.contrib.auth.models import User
 from django.core import signing
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -133,3 +133,37 @@ def sign_in_not_dispatched(*, sign_in: SignIn, reason: str, note: str = "") -> S
     sign_in.note = note or sign_in.note
     sign_in.save(update_fields=["not_dispatched_reason", "note", "updated_at"])
     return sign_in
+
+
+def _still_waiting(sign_ins: QuerySet[SignIn]) -> QuerySet[SignIn]:
+    return sign_ins.filter(application__isnull=True, not_dispatched_reason="")
+
+
+@transaction.atomic
+def station_day_close(*, station: Station, day: dt.date, now: dt.datetime) -> int:
+    """The day is over at the station: everyone still waiting in its queue is marked not
+    dispatched because the day closed (the daily sheet then shows nobody waiting). Closing
+    again changes nothing; returns how many were marked this time."""
+    if day > timezone.localdate(now):
+        raise DomainError(
+            _("A day that has not begun cannot be closed."),
+            field_errors={"day": [_("in the future")]},
+        )
+    # The station's row lock, as sign-ins take it: nobody joins the queue while it closes.
+    # A dispatch of the same person (which locks their sign-in) wins either way: committed
+    # first, the row no longer matches; committed after, it sets the post and clears the
+    # reason.
+    Station.objects.select_for_update().get(pk=station.pk)
+    return _still_waiting(SignIn.objects.filter(station=station, day=day)).update(
+        not_dispatched_reason=NotDispatchedReason.DAY_CLOSED, updated_at=now
+    )
+
+
+@transaction.atomic
+def station_days_close(*, today: dt.date, now: dt.datetime) -> int:
+    """The nightly close of every station's days up to ``today``, including a day a missed
+    night left open; idempotent (one conditional UPDATE: a second run finds nobody
+    waiting). Returns how many people were marked."""
+    return _still_waiting(SignIn.objects.filter(day__lte=today)).update(
+        not_dispatched_reason=NotDispatchedReason.DAY_CLOSED, updated_at=now
+    )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -58,6 +59,10 @@ SUGGESTED_BOOTHS = 5
 # Booth posts the engine weighs: those a seeker can still be hired for or that open at the fair.
 SUGGESTIBLE_POST_STATUSES = (PostStatus.OPEN, PostStatus.DRAFT)
 LIVE_STATUSES = (FairStatus.PLANNED, FairStatus.UNDER_WAY)
+# When beat tells the seekers registered for tomorrow's fairs which booths suit them
+# (stations.fairs_tomorrow_notify; migration 0009 schedules it at 18:00). From then on, up
+# to the fair's end, someone who registers is told at once.
+BOOTH_SUGGESTIONS_AT = dt.time(18, 0)
 
 # Fields of a fair that change through an edit; the status moves only through fair_move and
 # viewers only through fair_viewers_record.
@@ -312,11 +317,25 @@ def _refuse_merged(seeker: JobSeeker) -> None:
         raise DomainError(_("This seeker's record was merged into another; use that one."))
 
 
+def booth_suggestions_due(fair: JobFair, now: dt.datetime) -> bool:
+    """Whether the fair's booth suggestions have gone out (the evening before it starts, see
+    ``BOOTH_SUGGESTIONS_AT``) and it has not ended: a seeker registering now is told at
+    once, or else never (a same-day fair has no evening before)."""
+    if fair.status not in LIVE_STATUSES or fair.ends_at <= now:
+        return False
+    eve = timezone.localdate(fair.starts_at) - dt.timedelta(days=1)
+    return now >= timezone.make_aware(dt.datetime.combine(eve, BOOTH_SUGGESTIONS_AT))
+
+
 def fair_register(
     *, fair: JobFair, seeker: JobSeeker, source: str, now: dt.datetime
 ) -> tuple[FairRegistration, bool]:
     """Register a seeker for a fair (from the app, the counter, the gate or the stream);
-    registering again changes nothing. Returns the registration and whether it is new."""
+    registering again changes nothing. Returns the registration and whether it is new.
+    Someone registering after the booth suggestions went out gets theirs (after commit, by a
+    task: the engine's scoring is no work for a request)."""
+    from stations.fair_tasks import fair_booths_notify_task  # the tasks import this module
+
     _refuse_merged(seeker)
     fair = _current(fair)
     if source != RegistrationSource.IMPORT and fair.status not in LIVE_STATUSES:
@@ -326,9 +345,12 @@ def fair_register(
         )
     # get_or_create inserts in a savepoint and reads the winner's row when a concurrent
     # registration of the same person got there first (the unique constraint decides).
-    return FairRegistration.objects.get_or_create(
+    registration, created = FairRegistration.objects.get_or_create(
         fair=fair, seeker=seeker, defaults={"source": source, "registered_at": now}
     )
+    if created and source != RegistrationSource.IMPORT and booth_suggestions_due(fair, now):
+        transaction.on_commit(partial(fair_booths_notify_task.delay, fair.pk, [seeker.pk]))
+    return registration, created
 
 
 @transaction.atomic
@@ -359,10 +381,19 @@ def fair_check_in(*, fair: JobFair, code: str, now: dt.datetime) -> FairRegistra
 
 @transaction.atomic
 def fair_apply(
-    *, fair: JobFair, post: JobPost, seeker: JobSeeker, by: User | None, now: dt.datetime
+    *,
+    fair: JobFair,
+    post: JobPost,
+    seeker: JobSeeker,
+    by: User | None,
+    now: dt.datetime,
+    registration_source: str | None = None,
 ) -> Application:
-    """An application made at a fair or from its stream, counted as the fair's; the seeker
-    is registered for the fair (from the stream, for a live broadcast) if they were not."""
+    """An application made at a fair or from its stream (by the seeker in the app, or
+    recorded by staff), counted as the fair's; the seeker is registered for the fair if they
+    were not: from the stream for a live broadcast, else from ``registration_source`` (the
+    app by default)."""
+    _refuse_merged(seeker)
     fair = _current(fair)
     if fair.status not in LIVE_STATUSES:
         raise Conflict(
@@ -373,7 +404,9 @@ def fair_apply(
         raise DomainError(
             _("This post is not at the fair."), field_errors={"post": [_("not at the fair")]}
         )
-    source = RegistrationSource.STREAM if fair.format == FairFormat.LIVE else RegistrationSource.APP
+    source: str = RegistrationSource.STREAM
+    if fair.format != FairFormat.LIVE:
+        source = registration_source or RegistrationSource.APP
     fair_register(fair=fair, seeker=seeker, source=source, now=now)
     application = application_create(
         post=post, seeker=seeker, source=Application.Source.FAIR, by=by, now=now
@@ -386,11 +419,14 @@ def fair_apply(
 # Booth suggestions before the fair.
 
 
-def fair_booth_suggestions(*, fair: JobFair, now: dt.datetime) -> dict[int, list[Booth]]:
-    """For each registered seeker (by id), the booths whose posts suit them, best first: the
-    matching engine scores every registered seeker against every post at the fair, as the
-    morning dispatch does for the people present (a snapshot of the few, built on the spot).
-    Seekers no booth suits are left out."""
+def fair_booth_suggestions(
+    *, fair: JobFair, now: dt.datetime, seeker_ids: Collection[int] | None = None
+) -> dict[int, list[Booth]]:
+    """For each registered seeker (by id; those of ``seeker_ids`` only, when given), the
+    booths whose posts suit them, best first: the matching engine scores every registered
+    seeker against every post at the fair, as the morning dispatch does for the people
+    present (a snapshot of the few, built on the spot). Seekers no booth suits are left
+    out."""
     # Matching builds on stations: imported on use, as stations.services.changes does.
     from matching.engine import SeekerSnapshot
     from matching.engine.matcher import score_matrix
@@ -409,11 +445,10 @@ def fair_booth_suggestions(*, fair: JobFair, now: dt.datetime) -> dict[int, list
             if post.status in SUGGESTIBLE_POST_STATUSES:
                 posts.append(post)
                 booth_of.append(booth)
-    registered = sorted(
-        fair.registrations.filter(seeker__merged_into__isnull=True).values_list(
-            "seeker_id", flat=True
-        )
-    )
+    registrations = fair.registrations.filter(seeker__merged_into__isnull=True)
+    if seeker_ids is not None:
+        registrations = registrations.filter(seeker_id__in=list(seeker_ids))
+    registered = sorted(registrations.values_list("seeker_id", flat=True))
     if not posts or not registered:
         return {}
     today = timezone.localdate(now)
@@ -457,14 +492,17 @@ def _where(fair: JobFair) -> dict[str, str] | str:
 
 
 @transaction.atomic
-def fair_booths_notify(*, fair: JobFair, now: dt.datetime) -> int:
-    """Tell each registered seeker which booths suit them, once per fair and seeker however
-    often this runs (the outbox's dedup key); how many were told this time."""
+def fair_booths_notify(
+    *, fair: JobFair, now: dt.datetime, seeker_ids: Collection[int] | None = None
+) -> int:
+    """Tell each registered seeker (of ``seeker_ids`` only, when given) which booths suit
+    them, once per fair and seeker however often this runs (the outbox's dedup key); how
+    many were told this time."""
     from matching.services.outbox import notify_seeker
 
     if fair.status not in LIVE_STATUSES:
         return 0
-    suggestions = fair_booth_suggestions(fair=fair, now=now)
+    suggestions = fair_booth_suggestions(fair=fair, now=now, seeker_ids=seeker_ids)
     seekers = JobSeeker.objects.in_bulk(list(suggestions))
     starts_at = timezone.localtime(fair.starts_at).strftime("%Y-%m-%d %H:%M")
     told = 0

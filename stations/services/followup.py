@@ -35,7 +35,20 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -57,7 +70,7 @@ from stations.models import (
     TrainingReferral,
     ZeroEmploymentAlert,
 )
-from stations.models.followup import PlanStatus, ReferralStatus, ServiceKind
+from stations.models.followup import AlertClearedBecause, PlanStatus, ReferralStatus, ServiceKind
 from stations.models.placements import ApplicationStatus
 from stations.models.posts import PostStatus
 from stations.models.seekers import EmploymentStatus
@@ -246,13 +259,32 @@ def plans_ensure_all(*, today: dt.date) -> PlansEnsured:
             ServicePlan.objects.filter(pk__in=ids[start : start + PLANS_CHUNK]).update(
                 status=status, closed_on=F("ends_on"), updated_at=now
             )
+    opened = _plans_open(current_memberships(today), today=today)
+    return PlansEnsured(opened=opened, met=len(met), lapsed=len(lapsed))
+
+
+@transaction.atomic
+def plans_ensure_for(*, seeker_ids: Iterable[int], today: dt.date) -> int:
+    """Open the plans of the given seekers that are owed one on ``today`` (tagged with a key
+    group in bulk, as the seekers import does), in a few statements per chunk of people
+    rather than a service call each; idempotent. Returns how many plans opened."""
+    ids = sorted(set(seeker_ids))
+    opened = 0
+    for start in range(0, len(ids), PLANS_CHUNK):
+        chunk = ids[start : start + PLANS_CHUNK]
+        opened += _plans_open(current_memberships(today).filter(seeker_id__in=chunk), today=today)
+    return opened
+
+
+def _plans_open(memberships: QuerySet[SeekerKeyGroup], *, today: dt.date) -> int:
+    """A plan from ``today`` for each member among ``memberships`` owed a duty and without a
+    plan covering ``today`` (or an open one)."""
     covered = ServicePlan.objects.filter(
         Q(status=PlanStatus.OPEN) | Q(opened_on__lte=today, ends_on__gt=today),
         seeker=OuterRef("seeker_id"),
     )
     owed = (
-        current_memberships(today)
-        .filter(seeker__merged_into__isnull=True)
+        memberships.filter(seeker__merged_into__isnull=True)
         .exclude(Exists(covered))
         .values("seeker_id")
         .annotate(
@@ -276,7 +308,7 @@ def plans_ensure_all(*, today: dt.date) -> PlansEnsured:
     ]
     # A plan opened meanwhile by a service (someone tagged at the counter) wins quietly.
     ServicePlan.objects.bulk_create(plans, batch_size=PLANS_CHUNK, ignore_conflicts=True)
-    return PlansEnsured(opened=len(plans), met=len(met), lapsed=len(lapsed))
+    return len(plans)
 
 
 @transaction.atomic
@@ -335,7 +367,10 @@ def employment_recorded(*, placement: Placement, now: dt.datetime) -> None:
     family_id = JobSeeker.objects.filter(pk=seeker_id).values_list("family_id", flat=True).first()
     if family_id is not None:
         ZeroEmploymentAlert.objects.filter(family_id=family_id, cleared_on__isnull=True).update(
-            cleared_on=today, cleared_by=placement, updated_at=now
+            cleared_on=today,
+            cleared_by=placement,
+            cleared_because=AlertClearedBecause.PLACED,
+            updated_at=now,
         )
 
 
@@ -826,24 +861,41 @@ def families_without_work(today: dt.date) -> QuerySet[Family]:
     return Family.objects.filter(Exists(able)).exclude(Exists(able.filter(employed(today))))
 
 
+def _clearing(today: dt.date) -> dict[str, Any]:
+    """How an alert clears, as expressions on its family (one UPDATE clears many alerts):
+    by the latest current placement of a member able to work (``placed``, as when the hire
+    itself clears it), else ``employed`` (a member's employment status says so), else
+    ``nobody_able`` (no member of working age in the labour force any more)."""
+    able = JobSeeker.objects.filter(able_to_work(today), family=OuterRef("family_id"))
+    placements = current_placements(today).filter(
+        application__seeker__family=OuterRef("family_id"),
+        application__seeker__in=JobSeeker.objects.filter(able_to_work(today)),
+    )
+    return {
+        "cleared_by": Subquery(placements.order_by("-starts_on", "-pk").values("pk")[:1]),
+        "cleared_because": Case(
+            When(Exists(placements), then=Value(AlertClearedBecause.PLACED)),
+            When(Exists(able.filter(employed(today))), then=Value(AlertClearedBecause.EMPLOYED)),
+            default=Value(AlertClearedBecause.NOBODY_ABLE),
+            output_field=CharField(),
+        ),
+    }
+
+
 @transaction.atomic
 def family_employment_check(*, family: Family, today: dt.date) -> ZeroEmploymentAlert | None:
     """Open an alert for a family found with no member employed, or clear its alert when a
-    member has work now; returns the family's open alert, if any."""
+    member has work now (or nobody is able to work any more); returns the family's open
+    alert, if any."""
     family = Family.objects.select_for_update().get(pk=family.pk)
     alert = ZeroEmploymentAlert.objects.filter(family=family, cleared_on__isnull=True).first()
     zero = families_without_work(today).filter(pk=family.pk).exists()
     if zero and alert is None:
         return ZeroEmploymentAlert.objects.create(family=family, found_on=today)
     if not zero and alert is not None:
-        alert.cleared_on = today
-        alert.cleared_by = (
-            current_placements(today)
-            .filter(application__seeker__family=family)
-            .order_by("-starts_on", "-pk")
-            .first()
+        ZeroEmploymentAlert.objects.filter(pk=alert.pk).update(
+            cleared_on=today, updated_at=timezone.now(), **_clearing(today)
         )
-        alert.save(update_fields=["cleared_on", "cleared_by", "updated_at"])
         return None
     return alert
 
@@ -868,7 +920,7 @@ def families_check_all(*, today: dt.date) -> FamiliesChecked:
     ]
     ZeroEmploymentAlert.objects.bulk_create(found, ignore_conflicts=True)
     cleared = open_alerts.exclude(family__in=zero).update(
-        cleared_on=today, updated_at=timezone.now()
+        cleared_on=today, updated_at=timezone.now(), **_clearing(today)
     )
     return FamiliesChecked(found=len(found), cleared=cleared)
 
@@ -905,9 +957,17 @@ def family_members_set(*, family: Family, members: Sequence[JobSeeker]) -> Famil
 # --- The staff digest -------------------------------------------------------------------------
 
 
-def staff_digest_send(*, user: User, overdue: dict[str, int], now: dt.datetime) -> bool:
-    """One in-app message a day to a staff member with overdue follow-ups: how many, by rule.
-    Returns whether a message was written (a second call the same day writes none).
+def staff_digest_send(
+    *,
+    user: User,
+    overdue: dict[str, int],
+    now: dt.datetime,
+    zero_employment_found: int = 0,
+) -> bool:
+    """One in-app message a day to a staff member with overdue follow-ups (how many, by
+    rule: plans' rules and fairs' idle intentions) or with zero-employment families newly
+    found in their scope (how many). Returns whether a message was written (a second call
+    the same day writes none).
 
     In-app: staff have no phone or e-mail on record, and the admin's "my follow-ups" page
     shows the day's digest. The outbox is matching's; stations writes to it here directly,
@@ -917,22 +977,32 @@ def staff_digest_send(*, user: User, overdue: dict[str, int], now: dt.datetime) 
     from stations.models.followup import OverdueKind
 
     total = sum(overdue.values())
-    if not total:
+    if not total and not zero_employment_found:
         return False
     day = timezone.localdate(now)
     summary: dict[str, str] = {}
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            summary[language] = "; ".join(
+            parts = [
                 f"{OverdueKind(kind).label}: {count}" for kind, count in sorted(overdue.items())
-            )
+            ]
+            if zero_employment_found:
+                parts.append(
+                    _("zero-employment families newly found: %(count)d")
+                    % {"count": zero_employment_found}
+                )
+            summary[language] = "; ".join(parts)
     _row, created = Notification.objects.get_or_create(
         dedup_key=f"staff_digest:{user.pk}:{day.isoformat()}:{Notification.Channel.IN_APP}",
         defaults={
             "user": user,
             "channel": Notification.Channel.IN_APP,
             "template": "staff_digest",
-            "context": {"overdue": total, "summary": summary},
+            "context": {
+                "overdue": total,
+                "summary": summary,
+                "zero_employment_found": zero_employment_found,
+            },
             # Staff have no language of their own on record: the site's.
             "language": settings.LANGUAGE_CODE,
             "status": Notification.Status.SENT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -78,10 +79,26 @@ def _normalized_phone(raw: str | None) -> str | None:
         raise DomainError(error.messages[0], field_errors={"phone": error.messages}) from error
 
 
-def _refuse_duplicates(seeker: JobSeeker) -> None:
+class DuplicateRefused(DomainError):
+    """A seeker entered a number on another person's record. They are not told whose, nor
+    that the record exists as such: a station checks the ID card and merges if need be."""
+
+    code = "duplicate_refused"
+
+
+def _refuse_duplicates(seeker: JobSeeker, *, disclose: bool) -> None:
+    """Refuse an ID number or phone already on another record: naming that record when
+    ``disclose`` (staff, and the system's own imports), without a trace of it otherwise."""
     others = JobSeeker.objects.exclude(pk=seeker.pk)
     if seeker.id_number_hash:
         existing = others.filter(id_number_hash=seeker.id_number_hash).first()
+        if existing is not None and not disclose:
+            raise DuplicateRefused(
+                _("This ID number cannot be used; ask a station to check your ID card."),
+                field_errors={
+                    "id_number": [_("cannot be used; ask a station to check your ID card")]
+                },
+            )
         if existing is not None:
             raise DuplicateSeeker(
                 _("This ID number belongs to seeker #%(id)s already.") % {"id": existing.pk},
@@ -90,6 +107,11 @@ def _refuse_duplicates(seeker: JobSeeker) -> None:
             )
     if seeker.phone:
         existing = others.filter(phone=seeker.phone).first()
+        if existing is not None and not disclose:
+            raise DuplicateRefused(
+                _("This phone number cannot be used; ask a station for help."),
+                field_errors={"phone": [_("cannot be used; ask a station for help")]},
+            )
         if existing is not None:
             raise DuplicateSeeker(
                 _("This phone number belongs to seeker #%(id)s already.") % {"id": existing.pk},
@@ -106,14 +128,16 @@ def _save_checked(seeker: JobSeeker, by: User | None) -> None:
     except ValidationError as error:
         message = _("The seeker's details are not valid.")
         raise DomainError(message, field_errors=error.message_dict) from error
-    _refuse_duplicates(seeker)
+    # Seekers changing their own record (``by`` is their account) learn nothing of others'.
+    disclose = by is None or by.is_staff
+    _refuse_duplicates(seeker, disclose=disclose)
     seeker._history_user = by  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             seeker.save()
     except IntegrityError as error:
         # Another counter registered the same person a moment ago.
-        _refuse_duplicates(seeker)
+        _refuse_duplicates(seeker, disclose=disclose)
         raise Conflict(_("The seeker could not be saved; try again.")) from error
 
 
@@ -245,6 +269,47 @@ def seeker_skill_set(
     _validated(skill, _("The skill is not valid.")).save()
     seeker_changed(seeker.pk)
     return skill
+
+
+MAX_SELF_DECLARED_SKILLS = 20
+
+
+@transaction.atomic
+def seeker_skills_replace(
+    *, seeker: JobSeeker, skills: Sequence[tuple[Occupation, int]]
+) -> list[SeekerSkill]:
+    """The seeker's own list of trades with their years of experience, as the app edits it:
+    trades left out are removed, new ones added without a qualification level, and a level
+    staff recorded from a certificate stays (a seeker cannot certify themselves)."""
+    occupations = [occupation for occupation, _years in skills]
+    if len({occupation.pk for occupation in occupations}) != len(occupations):
+        raise DomainError(
+            _("Each trade can be listed once."), field_errors={"skills": [_("a trade twice")]}
+        )
+    if len(skills) > MAX_SELF_DECLARED_SKILLS:
+        raise DomainError(
+            _("At most %(count)d trades.") % {"count": MAX_SELF_DECLARED_SKILLS},
+            field_errors={"skills": [_("too many trades")]},
+        )
+    if any(occupation.level != Occupation.Level.TRADE for occupation in occupations):
+        raise DomainError(
+            _("A skill is a trade, not a group of occupations."),
+            field_errors={"skills": [_("not a trade")]},
+        )
+    # One edit of the list at a time: two phones saving at once would both add a trade.
+    JobSeeker.objects.select_for_update().only("pk").get(pk=seeker.pk)
+    existing = {row.occupation_id: row for row in SeekerSkill.objects.filter(seeker=seeker)}
+    SeekerSkill.objects.filter(seeker=seeker).exclude(
+        occupation__in=[occupation.pk for occupation in occupations]
+    ).delete()
+    kept = []
+    for occupation, years in skills:
+        row = existing.get(occupation.pk) or SeekerSkill(seeker=seeker, occupation=occupation)
+        row.years = years
+        kept.append(_validated(row, _("The skill is not valid.")))
+        row.save()
+    seeker_changed(seeker.pk)
+    return kept
 
 
 def seeker_certificate_set(

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -223,6 +224,7 @@ ID_OF: dict[str, str] = {
     "/api/v1/staff/stations/{id}/queue": "station",
     "/api/v1/staff/stations/{id}/dispatch": "station",
     "/api/v1/staff/stations/{id}/daily-sheet": "station",
+    "/api/v1/staff/stations/{id}/close-day": "station",
     "/api/v1/staff/sign-ins/{id}/move": "sign_in",
     "/api/v1/staff/sign-ins/{id}/not-dispatched": "sign_in",
     "/api/v1/staff/wage-claims/{id}": "claim",
@@ -230,12 +232,14 @@ ID_OF: dict[str, str] = {
     # Seekers see upcoming fairs and the past ones they went to.
     "/api/v1/fairs/{id}": "held_fair",
     "/api/v1/fairs/{id}/registrations": "held_fair",
+    "/api/v1/fairs/{id}/applications": "held_fair",
     "/api/v1/staff/fairs/{id}": "fair",
     "/api/v1/staff/fairs/{id}/open": "fair",
     "/api/v1/staff/fairs/{id}/close": "fair",
     "/api/v1/staff/fairs/{id}/booths": "fair",
     "/api/v1/staff/fairs/{id}/check-ins": "fair",
     "/api/v1/staff/fairs/{id}/viewers": "fair",
+    "/api/v1/staff/fairs/{id}/applications": "fair",
     "/api/v1/staff/intentions/{id}": "intention",
     "/api/v1/staff/intentions/{id}/lapse": "intention",
     "/api/v1/staff/intentions/{id}/follow-up": "intention",
@@ -259,6 +263,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("/api/v1/staff/fairs/{id}", "PATCH"): {"name": "改过的"},
     ("/api/v1/staff/fairs/{id}/check-ins", "POST"): {"code": "scanned"},
     ("/api/v1/staff/fairs/{id}/viewers", "POST"): {"viewers": 10},
+    ("/api/v1/fairs/{id}/applications", "POST"): {"post": 1},
     ("/api/v1/staff/intentions/{id}/follow-up", "POST"): {"note": "打过电话"},
     ("/api/v1/staff/training-referrals/{id}/move", "POST"): {"to": "enrolled"},
 }
@@ -293,6 +298,7 @@ def record_state(t: Tenant) -> list:
         Device.objects.get(pk=t.device.pk).active,
         list(SignIn.objects.filter(station=t.station).values_list("pk", "position", "note")),
         SignIn.objects.get(pk=t.sign_in.pk).not_dispatched_reason,
+        Application.objects.filter(Q(seeker=t.seeker) | Q(fair__station=t.station)).count(),
         t.plan.services.count(),
         TrainingReferral.objects.get(pk=t.referral.pk).status,
     ]

@@ -1,5 +1,6 @@
-"""Job fairs through the API: staff plan and run fairs (booths, the gate, viewers) and
-follow intentions up; seekers find fairs near them, register and show their check-in code."""
+"""Job fairs through the API: staff plan and run fairs (booths, the gate, viewers, the
+applications from a stream) and follow intentions up; seekers find fairs near them,
+register, apply at a fair and show their check-in code."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from stations.services.applications import PlacementTerms, application_create, a
 from stations.services.dispatch import check_in_code, seeker_from_check_in_code
 from stations.services.fairs import (
     booth_set,
+    fair_apply,
     fair_close,
     fair_open,
     fair_register,
@@ -401,3 +403,113 @@ def test_staff_and_seekers_keep_to_their_own_fair_endpoints(api, seeker_api):
     assert seeker_api.get("/api/v1/staff/fairs").status_code == 403
     assert api.get("/api/v1/fairs").status_code == 403
     assert api.get("/api/v1/me/check-in-code").status_code == 403
+
+
+# Applications from a fair's stream
+
+
+def live_broadcast(station=None) -> JobFair:
+    return under_way(
+        FairFactory(station=station, format="live", venue="", stream_url="https://live.cn/b")
+    )
+
+
+def test_a_seeker_watching_a_live_broadcast_applies_for_a_post_at_its_booth(seeker_api):
+    fair = live_broadcast()
+    post = PostFactory()
+    booth_set(fair=fair, employer=post.employer, label="L1", posts=[post], by=None)
+    me = JobSeeker.objects.get(phone="13966667777")
+    url = f"/api/v1/fairs/{fair.pk}/applications"
+
+    applied = seeker_api.post(url, {"post": post.pk}, format="json")
+    twice = seeker_api.post(url, {"post": post.pk}, format="json")
+    elsewhere = seeker_api.post(url, {"post": PostFactory().pk}, format="json")
+
+    assert applied.status_code == 201, applied.json()
+    assert (applied.json()["job"]["id"], applied.json()["source"]) == (post.pk, "fair")
+    application = Application.objects.get(pk=applied.json()["id"])
+    assert (application.seeker, application.fair) == (me, fair)
+    assert FairRegistration.objects.get(fair=fair, seeker=me).source == "stream"
+    assert twice.status_code == 409  # one live application per post
+    assert elsewhere.status_code == 400
+    assert "post" in elsewhere.json()["errors"]
+    mine = seeker_api.get("/api/v1/me/applications").json()["results"]
+    assert [row["id"] for row in mine] == [application.pk]
+
+
+def test_a_seeker_cannot_apply_at_a_fair_that_is_over_or_not_theirs_to_see(seeker_api):
+    me = JobSeeker.objects.get(phone="13966667777")
+    went = live_broadcast()
+    post = PostFactory()
+    booth_set(fair=went, employer=post.employer, posts=[post], by=None)
+    fair_register(fair=went, seeker=me, source="stream", now=timezone.now())
+    fair_close(fair=went, by=None, now=timezone.now())
+    missed = fair_close(fair=live_broadcast(), by=None, now=timezone.now())
+
+    over = seeker_api.post(f"/api/v1/fairs/{went.pk}/applications", {"post": post.pk}, "json")
+    unseen = seeker_api.post(f"/api/v1/fairs/{missed.pk}/applications", {"post": 1}, "json")
+
+    assert over.status_code == 409
+    assert unseen.status_code == 404
+    assert not Application.objects.exists()
+
+
+def test_staff_record_applications_from_the_stream_and_list_them(api, station):
+    fair = live_broadcast(station)
+    post = PostFactory(station=station, employer=EmployerFactory(registering_station=station))
+    booth_set(fair=fair, employer=post.employer, posts=[post], by=None)
+    caller = SeekerFactory(registering_station=station)
+    stranger = SeekerFactory(registering_station=StationFactory())  # out of reach
+    url = f"/api/v1/staff/fairs/{fair.pk}/applications"
+
+    recorded = api.post(url, {"seeker": caller.pk, "post": post.pk}, format="json")
+    refused = api.post(url, {"seeker": stranger.pk, "post": post.pk}, format="json")
+    not_there = api.post(
+        url, {"seeker": caller.pk, "post": PostFactory(station=station).pk}, format="json"
+    )
+    listed = api.get(url).json()
+
+    assert recorded.status_code == 201, recorded.json()
+    body = recorded.json()
+    assert (body["seeker"]["id"], body["post"]["id"]) == (caller.pk, post.pk)
+    assert body["source"] == "fair"
+    assert refused.status_code == 400
+    assert "seeker" in refused.json()["errors"]
+    assert not_there.status_code == 400
+    assert [row["id"] for row in listed["results"]] == [body["id"]]
+    assert FairRegistration.objects.get(fair=fair, seeker=caller).source == "stream"
+    assert Application.objects.get(pk=body["id"]).fair == fair
+
+
+def test_staff_record_an_application_at_an_on_site_booth_as_the_counters(api, station):
+    fair = under_way(FairFactory(station=station))
+    post = PostFactory(station=station)
+    booth_set(fair=fair, employer=post.employer, posts=[post], by=None)
+    seeker = SeekerFactory(registering_station=station)
+
+    recorded = api.post(
+        f"/api/v1/staff/fairs/{fair.pk}/applications",
+        {"seeker": seeker.pk, "post": post.pk},
+        format="json",
+    )
+
+    assert recorded.status_code == 201, recorded.json()
+    assert FairRegistration.objects.get(fair=fair, seeker=seeker).source == "counter"
+
+
+@pytest.mark.parametrize("count", [3, 8])
+def test_a_fairs_applications_cost_the_same_queries_whatever_their_number(
+    api, station, count, django_assert_max_num_queries
+):
+    fair = live_broadcast(station)
+    post = PostFactory(station=station, openings=10)
+    booth_set(fair=fair, employer=post.employer, posts=[post], by=None)
+    for _ in range(count):
+        fair_apply(fair=fair, post=post, seeker=SeekerFactory(), by=None, now=timezone.now())
+    url = f"/api/v1/staff/fairs/{fair.pk}/applications"
+    api.get(url)  # warm: the token's user and permissions
+
+    with django_assert_max_num_queries(9):
+        response = api.get(url, {"page_size": 100})
+
+    assert response.json()["count"] == count

@@ -203,6 +203,59 @@ def test_jobs_near_a_point_come_nearest_first_with_their_distance(api, jobs):
     assert results[2]["distance_km"] == pytest.approx(3.6, abs=0.3)
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("near", [True, False])
+def test_the_job_lists_plain_rows_say_what_the_job_serializer_says(api, jobs, language, near):
+    from django.utils import translation
+
+    from api.serializers import JobSerializer
+    from stations.models import Application
+    from stations.selectors.jobs import jobs_near, open_jobs
+
+    seeker = SeekerFactory()
+    application_create(
+        post=jobs["near"], seeker=seeker, source="counter", by=None, now=timezone.now()
+    )
+    Application.objects.filter(post=jobs["near"]).update(status="hired")
+    jobs["hourly"].shift_starts_at, jobs["hourly"].shift_ends_at = dt.time(7), dt.time(15, 30)
+    jobs["hourly"].save()
+    login(api)
+    point = {"lat": 36.06, "lon": 103.84, "radius_km": 20} if near else {}
+
+    listed = api.get("/api/v1/jobs", point, HTTP_ACCEPT_LANGUAGE=language).json()["results"]
+
+    expected = open_jobs()
+    if near:
+        expected = jobs_near(expected, latitude=36.06, longitude=103.84, radius_km=20)
+    with translation.override(language):
+        serialized = {row["id"]: row for row in JobSerializer(expected, many=True).data}
+    assert len(listed) == len(serialized) >= 3
+    assert listed == [serialized[item["id"]] for item in listed]
+    held = next(item for item in listed if item["id"] == jobs["near"].pk)
+    assert held["openings_left"] == jobs["near"].openings - 1
+    assert (held["distance_km"] is not None) is near
+
+
+def test_the_job_list_pages_on_without_counting(api, seeded):
+    for n in range(5):
+        PostFactory(latitude=36.06 + n / 1000, longitude=103.84)
+    login(api)
+    query = {"lat": 36.06, "lon": 103.84, "page_size": 2}
+
+    first = api.get("/api/v1/jobs", query).json()
+    last = api.get("/api/v1/jobs", {**query, "page": 3}).json()
+
+    assert "count" not in first
+    assert first["previous"] is None
+    assert "page=2" in first["next"]
+    assert len(last["results"]) == 1
+    assert last["next"] is None
+    assert "page=2" in last["previous"]
+    for page in ("0", "-1", "x", "1001", "99999999999999999999999"):
+        assert api.get("/api/v1/jobs", {**query, "page": page}).status_code == 404
+    assert api.get("/api/v1/jobs", {**query, "page": 4}).json()["results"] == []
+
+
 def test_jobs_are_filtered_by_pay_and_date(api, jobs):
     login(api)
     # 20 an hour is 160 a day: under 200.
@@ -338,3 +391,104 @@ def test_job_lists_and_details_revalidate_with_an_etag(api, jobs):
     JobPost.objects.filter(pk=jobs["near"].pk).update(openings=9)
     changed = api.get(f"/api/v1/jobs/{jobs['near'].pk}", HTTP_IF_NONE_MATCH=detail.headers["ETag"])
     assert changed.status_code == 200
+
+
+def test_a_seeker_lists_their_trades_and_a_level_staff_recorded_stays(api, seeded):
+    from stations.services.seekers import seeker_skill_set
+    from tests.factories import trade
+
+    body = login(api)
+    seeker = JobSeeker.objects.get(pk=body["seeker_id"])
+    trades = list(Occupation.objects.filter(level="trade").order_by("code")[:3])
+    seeker_skill_set(seeker=seeker, occupation=trades[0], level=4, years=2)
+
+    saved = api.patch(
+        "/api/v1/me",
+        {"skills": [{"occupation": trades[0].code, "years": 6}, {"occupation": trades[1].code}]},
+        format="json",
+    )
+
+    assert saved.status_code == 200, saved.json()
+    assert [(s["occupation"], s["level"], s["years"]) for s in saved.json()["skills"]] == [
+        (trades[0].code, 4, 6),
+        (trades[1].code, 0, 0),
+    ]
+    replaced = api.patch(
+        "/api/v1/me", {"skills": [{"occupation": trades[2].code, "level": 1}]}, format="json"
+    ).json()
+    assert [(s["occupation"], s["level"]) for s in replaced["skills"]] == [(trades[2].code, 0)]
+    assert set(SeekerSkill.objects.filter(seeker=seeker).values_list("occupation", flat=True)) == {
+        trades[2].pk
+    }
+    group = Occupation.objects.exclude(level="trade").first()
+    for bad in (
+        [{"occupation": group.code}],
+        [{"occupation": trades[0].code}, {"occupation": trades[0].code}],
+        [{"occupation": trade().code, "years": -1}],
+        [{"occupation": o.code} for o in Occupation.objects.filter(level="trade")[:21]],
+        "not a list",
+    ):
+        refused = api.patch("/api/v1/me", {"skills": bad}, format="json")
+        assert refused.status_code == 400, bad
+        assert any(field.startswith("skills") for field in refused.json()["errors"]), bad
+    assert SeekerSkill.objects.filter(seeker=seeker).count() == 1
+
+
+def test_recommendations_follow_a_change_of_trades_at_once(
+    api, seeded, django_capture_on_commit_callbacks
+):
+    body = login(api)
+    JobSeeker.objects.filter(pk=body["seeker_id"]).update(latitude=36.06, longitude=103.84)
+    bricklaying, cleaning = Occupation.objects.filter(level="trade").order_by("code")[:2]
+    laying = PostFactory(occupation=bricklaying, employer=EmployerFactory())
+    sweeping = PostFactory(occupation=cleaning, employer=EmployerFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        api.patch("/api/v1/me", {"skills": [{"occupation": bricklaying.code}]}, format="json")
+    before = api.get("/api/v1/me/recommendations").json()["results"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api.patch("/api/v1/me", {"skills": [{"occupation": cleaning.code}]}, format="json")
+    after = api.get("/api/v1/me/recommendations").json()["results"]
+
+    assert before[0]["job"]["id"] == laying.pk
+    assert after[0]["job"]["id"] == sweeping.pk
+
+
+def test_jobs_are_filtered_by_occupation_and_take_home_and_ranked_by_relevance(api, seeded):
+    from matching.models import Recommendation
+
+    body = login(api)
+    first, second = Occupation.objects.filter(level="trade").order_by("code")[:2]
+    newest_first = [
+        PostFactory(occupation=second, take_home=True),
+        PostFactory(occupation=first),
+        PostFactory(occupation=second),
+    ]
+    for post, minutes in zip(newest_first, (1, 2, 3), strict=True):
+        JobPost.objects.filter(pk=post.pk).update(
+            opened_at=timezone.now() - dt.timedelta(minutes=minutes)
+        )
+    Recommendation.objects.create(
+        seeker_id=body["seeker_id"],
+        post=newest_first[2],
+        direction=Recommendation.Direction.POSTS_FOR_SEEKER,
+        rank=1,
+        score=0.9,
+        reasons=[],
+        engine_version="test",
+        computed_at=timezone.now(),
+    )
+
+    def ids(**query):
+        response = api.get("/api/v1/jobs", {"ordering": "newest", **query})
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    by_trade = ids(occupation=second.code)
+    by_group = ids(occupation=first.path.strip("/").split("/")[0])
+    assert by_trade == [newest_first[0].pk, newest_first[2].pk]
+    assert newest_first[1].pk in by_group
+    assert ids(take_home="true") == [newest_first[0].pk]
+    assert newest_first[0].pk not in ids(take_home="false")
+    assert ids(ordering="relevance")[0] == newest_first[2].pk
+    assert ids()[0] == newest_first[0].pk

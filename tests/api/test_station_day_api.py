@@ -1,6 +1,11 @@
-"""The station day on the tablet: sign-ins three ways, the queue, dispatch and the sheet."""
+"""The station day on the tablet: sign-ins three ways, the queue, dispatch (at the wage
+agreed), the sheet and closing the day."""
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -12,6 +17,15 @@ from tests.api.test_staff_api import clerk_at
 from tests.factories import PostFactory, SeekerFactory, StationFactory, national_id, region
 
 pytestmark = pytest.mark.django_db
+
+# The clock stands still at a morning: a test that reads "today" twice (a post for today,
+# then the dispatch of today) cannot straddle midnight in Asia/Shanghai.
+NOW = dt.datetime(2026, 11, 20, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 @pytest.fixture
@@ -171,3 +185,68 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
     with django_assert_max_num_queries(10):
         response = api.get(queue_url(station), {"page_size": 100})
     assert response.json()["count"] == 6
+
+
+def test_dispatch_takes_the_wage_agreed_per_row(api, station):
+    today = timezone.localdate()
+    post = PostFactory(
+        station=station, starts_on=today, ends_on=today, openings=2, wage_amount=Decimal(200)
+    )
+    now = timezone.now()
+    rows = [sign_in(station=station, seeker=skilled(), method="qr", now=now) for _ in range(2)]
+    url = f"/api/v1/staff/stations/{station.pk}/dispatch"
+
+    refused = api.post(
+        url,
+        {"rows": [{"sign_in": rows[0].pk, "post": post.pk, "agreed_wage_amount": "0"}]},
+        format="json",
+    )
+    sent = api.post(
+        url,
+        {
+            "rows": [
+                {"sign_in": rows[0].pk, "post": post.pk, "agreed_wage_amount": "245.50"},
+                {"sign_in": rows[1].pk, "post": post.pk},
+            ]
+        },
+        format="json",
+    )
+
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["rows.0.agreed_wage_amount"]
+    assert sent.status_code == 200, sent.json()
+    wages = {
+        placement.application.seeker_id: placement.agreed_wage_amount
+        for placement in Placement.objects.select_related("application")
+    }
+    assert wages == {rows[0].seeker_id: Decimal("245.50"), rows[1].seeker_id: Decimal(200)}
+    sheet = api.get(f"/api/v1/staff/stations/{station.pk}/daily-sheet").json()
+    assert sheet["wages_agreed"] == {post.wage_unit: "445.50"}
+
+
+def test_staff_close_the_day_and_closing_again_changes_nothing(api, station):
+    now = timezone.now()
+    rows = [
+        sign_in(station=station, seeker=SeekerFactory(), method="qr", now=now) for _ in range(3)
+    ]
+    api.post(
+        f"/api/v1/staff/sign-ins/{rows[0].pk}/not-dispatched",
+        {"reason": "left"},
+        format="json",
+    )
+    url = f"/api/v1/staff/stations/{station.pk}/close-day"
+
+    closed = api.post(url, {}, format="json")
+    again = api.post(url, {"day": timezone.localdate().isoformat()}, format="json")
+    tomorrow = api.post(
+        url, {"day": (timezone.localdate() + dt.timedelta(days=1)).isoformat()}, format="json"
+    )
+
+    assert closed.status_code == 200, closed.json()
+    assert closed.json()["waiting"] == 0
+    assert closed.json()["not_dispatched"] == {"left": 1, "day_closed": 2}
+    assert again.json() == closed.json()
+    assert tomorrow.status_code == 400
+    assert "day" in tomorrow.json()["errors"]
+    queue = api.get(queue_url(station)).json()["results"]
+    assert [row["not_dispatched_reason"] for row in queue] == ["left", "day_closed", "day_closed"]

@@ -36,7 +36,7 @@ def test_redis_url_makes_redis_the_broker_result_backend_and_cache():
         "CELERY_RESULT_BACKEND",
         REDIS_URL="redis://127.0.0.1:6399/3",
     )
-    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHES"]["default"]["BACKEND"] == "core.cache.RedisCache"
     assert values["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6399/3"
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6399/3"
     assert values["CELERY_RESULT_BACKEND"] == "redis://127.0.0.1:6399/3"

@@ -1,7 +1,11 @@
-"""The station day in the admin: signing in, the queue, the dispatch page and the daily sheet,
-within the staff member's stations."""
+"""The station day in the admin: signing in, the queue, the dispatch page (with the wage
+agreed per row), the daily sheet and closing the day, within the staff member's stations."""
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -14,6 +18,14 @@ from tests import factories
 from tests.matching.test_admin import login
 
 pytestmark = pytest.mark.django_db
+
+# The clock stands still at a morning: the day the post is made for is the day dispatched.
+NOW = dt.datetime(2026, 11, 20, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 @pytest.fixture
@@ -129,3 +141,43 @@ def test_the_daily_sheet_shows_the_days_figures(client, day):
     rows[1].refresh_from_db()
     assert rows[1].not_dispatched_reason == "declined"
     assert "李秀英" in page
+
+
+def test_the_dispatch_page_sends_at_the_wage_staff_typed(client, day):
+    login(client, stations=[day["station"]])
+    now = timezone.now()
+    rows = [
+        sign_in(station=day["station"], seeker=seeker, method="qr", now=now)
+        for seeker in day["workers"]
+    ]
+    url = reverse("admin:stations_signin_dispatch", args=[day["station"].pk])
+
+    page = client.get(url).content.decode()
+    refused = client.post(url, {f"row_{rows[0].pk}": day["post"].pk, f"wage_{rows[0].pk}": "0"})
+    sent = client.post(url, {f"row_{rows[0].pk}": day["post"].pk, f"wage_{rows[0].pk}": "238.00"})
+
+    assert f'name="wage_{rows[0].pk}"' in page
+    assert refused.status_code == 200  # the form shows the error; nobody is sent
+    assert sent.status_code == 302
+    placement = Placement.objects.get()
+    assert placement.application.seeker == day["workers"][0]
+    assert placement.agreed_wage_amount == Decimal("238.00")
+
+
+def test_the_close_day_action_marks_whoever_is_still_waiting(client, day):
+    login(client, stations=[day["station"]])
+    now = timezone.now()
+    rows = [
+        sign_in(station=day["station"], seeker=seeker, method="qr", now=now)
+        for seeker in day["workers"]
+    ]
+    theirs = sign_in(station=day["other"], seeker=factories.SeekerFactory(), method="qr", now=now)
+
+    client.post(
+        reverse("admin:stations_signin_changelist"),
+        {"action": "close_day", "_selected_action": [rows[0].pk, theirs.pk]},
+    )
+
+    reasons = dict(SignIn.objects.values_list("pk", "not_dispatched_reason"))
+    assert [reasons[row.pk] for row in rows] == ["day_closed", "day_closed"]
+    assert reasons[theirs.pk] == ""  # another station's row is not the clerk's to close

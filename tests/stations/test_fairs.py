@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import threading
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -51,6 +52,7 @@ from stations.services.applications import PlacementTerms, application_create, a
 from stations.services.dispatch import check_in_code
 from stations.services.fairs import (
     booth_set,
+    booth_suggestions_due,
     fair_apply,
     fair_booth_suggestions,
     fair_booths_notify,
@@ -81,10 +83,16 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
+
 
 @pytest.fixture
-def now():
-    return timezone.now()
+def now(time_machine):
+    """The clock stands still at NOW: a test that reads "today" or "tomorrow" twice (the
+    test, then the task it runs) cannot straddle midnight in Asia/Shanghai."""
+    time_machine.move_to(NOW, tick=False)
+    return NOW
 
 
 def a_trade(index: int = 0) -> Occupation:
@@ -418,7 +426,13 @@ def fair_with_booths(seeded, now):
     SeekerSkill.objects.create(seeker=absent, occupation=trade, years=6)
     for seeker in (skilled, unskilled):
         fair_register(fair=fair, seeker=seeker, source="app", now=now)
-    return {"fair": fair, "booth": booth, "skilled": skilled, "unskilled": unskilled}
+    return {
+        "fair": fair,
+        "booth": booth,
+        "skilled": skilled,
+        "unskilled": unskilled,
+        "absent": absent,
+    }
 
 
 def test_the_engine_suggests_the_booths_whose_posts_suit_each_registered_seeker(
@@ -467,6 +481,82 @@ def test_the_daily_task_notifies_for_fairs_starting_tomorrow_only(fair_with_boot
     keys = set(Notification.objects.values_list("dedup_key", flat=True))
     assert all(key.startswith(f"fair-booths:{fair.pk}:") for key in keys)
     assert Notification.objects.filter(channel=Notification.Channel.IN_APP).count() == 1
+
+
+def told_of_booths(seeker) -> int:
+    return Notification.objects.filter(
+        seeker=seeker, template="fair_booths", channel=Notification.Channel.IN_APP
+    ).count()
+
+
+@pytest.mark.parametrize(
+    ("when", "due"),
+    [
+        (dt.datetime(2026, 11, 21, 17, 59, tzinfo=SHANGHAI), False),  # before the eve's run
+        (dt.datetime(2026, 11, 21, 18, 0, tzinfo=SHANGHAI), True),
+        (dt.datetime(2026, 11, 22, 11, 0, tzinfo=SHANGHAI), True),  # the fair is on
+        (dt.datetime(2026, 11, 22, 14, 0, tzinfo=SHANGHAI), False),  # it has ended
+    ],
+)
+def test_booth_suggestions_are_due_on_registration_from_the_eves_run_to_the_fairs_end(
+    seeded, now, when, due
+):
+    starts = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
+    fair = FairFactory(starts_at=starts, ends_at=starts + dt.timedelta(hours=4))
+
+    assert booth_suggestions_due(fair, when) is due
+
+
+def test_a_seeker_registering_after_the_eves_run_is_told_at_once_and_once_only(
+    fair_with_booths, now, time_machine, django_capture_on_commit_callbacks
+):
+    fair, latecomer = fair_with_booths["fair"], fair_with_booths["absent"]
+    fair_booths_notify(fair=fair, now=now)  # as the evening run told the registered
+    evening = timezone.localtime(fair.starts_at).replace(hour=20) - dt.timedelta(days=1)
+    time_machine.move_to(evening, tick=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fair_register(fair=fair, seeker=latecomer, source="app", now=evening)
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        fair_register(fair=fair, seeker=latecomer, source="app", now=evening)
+    told_later = fair_booths_notify(fair=fair, now=evening + dt.timedelta(minutes=5))
+
+    assert told_of_booths(latecomer) == 1
+    assert told_of_booths(fair_with_booths["skilled"]) == 1
+    assert again == []  # registered already: nothing queued
+    assert told_later == 0
+
+
+def test_a_seeker_registering_before_the_eves_run_waits_for_it(
+    fair_with_booths, now, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        fair_register(
+            fair=fair_with_booths["fair"], seeker=fair_with_booths["absent"], source="app", now=now
+        )
+
+    assert queued == []
+    assert told_of_booths(fair_with_booths["absent"]) == 0
+
+
+def test_someone_registered_at_the_gate_of_a_same_day_fair_is_told_its_booths(
+    seeded, now, django_capture_on_commit_callbacks
+):
+    fair = fair_under_way(now)
+    post = PostFactory(occupation=a_trade(), status="open")
+    booth_set(fair=fair, employer=post.employer, label="C7", posts=[post], by=None)
+    walk_in = SeekerFactory(latitude=36.061, longitude=103.841)
+    SeekerSkill.objects.create(seeker=walk_in, occupation=a_trade(), years=3)
+    code = check_in_code(seeker=walk_in, day=timezone.localdate(now))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fair_check_in(fair=fair, code=code, now=now)
+
+    assert told_of_booths(walk_in) == 1
+    inbox = Notification.objects.get(
+        seeker=walk_in, template="fair_booths", channel=Notification.Channel.IN_APP
+    )
+    assert "C7" in inbox.context["booths"]
 
 
 # Intentions

@@ -29,6 +29,7 @@ from stations.imports import import_records
 from stations.models import (
     Application,
     Family,
+    Intention,
     JobPost,
     JobSeeker,
     KeyGroup,
@@ -41,10 +42,17 @@ from stations.models import (
     TrainingReferral,
     ZeroEmploymentAlert,
 )
-from stations.models.followup import OverdueKind, PlanStatus, ReferralStatus, ServiceKind
+from stations.models.followup import (
+    AlertClearedBecause,
+    OverdueKind,
+    PlanStatus,
+    ReferralStatus,
+    ServiceKind,
+)
 from stations.models.organisation import StaffRole
 from stations.selectors.followup import (
     courses_in_scope,
+    followups_count,
     followups_overdue,
     graduates_followed,
     plan_list,
@@ -54,8 +62,10 @@ from stations.selectors.followup import (
 )
 from stations.selectors.scope import scope_for
 from stations.services.applications import PlacementTerms, application_create, application_hire
+from stations.services.fairs import booth_set, fair_open, intention_record
 from stations.services.followup import (
     family_employment_check,
+    family_members_set,
     guidance_record,
     middle_group_path,
     plan_assign,
@@ -68,6 +78,7 @@ from stations.services.followup import (
 from stations.services.seekers import seeker_key_group_add, seeker_skill_set
 from stations.services.staff import staff_assign
 from tests.factories import (
+    FairFactory,
     FamilyFactory,
     PostFactory,
     SeekerFactory,
@@ -583,6 +594,81 @@ def test_the_digest_goes_once_a_day_to_staff_with_overdue_follow_ups(desk, monke
     assert not Notification.objects.filter(user=idle).exists()
 
 
+def idle_intention(station, clerk, *, due: dt.date) -> Intention:
+    """An intention reached at a fair of the station, followed up by the clerk, next due
+    ``due``."""
+    fair = fair_open(
+        fair=FairFactory(
+            station=station,
+            starts_at=NOW - dt.timedelta(days=10),
+            ends_at=NOW - dt.timedelta(days=10) + dt.timedelta(hours=4),
+        ),
+        by=None,
+        now=NOW,
+    )
+    post = open_post()
+    booth_set(fair=fair, employer=post.employer, posts=[post], by=None)
+    return intention_record(
+        fair=fair,
+        seeker=SeekerFactory(),
+        employer=post.employer,
+        by=clerk,
+        now=NOW,
+        follow_up_by=due,
+    )
+
+
+def test_idle_fair_intentions_count_among_the_follow_ups_while_their_rule_is_active(desk):
+    station, clerk, _seeker = desk
+    idle_intention(station, clerk, due=TODAY - dt.timedelta(days=1))
+    idle_intention(station, clerk, due=TODAY)  # due today: not late yet
+    colleague = UserFactory(username="colleague")
+    staff_assign(user=colleague, role=StaffRole.STATION_STAFF, stations=[station])
+
+    mine = followups_count(clerk, today=TODAY)
+    theirs = followups_count(colleague, today=TODAY)
+    OverdueRule.objects.filter(kind=OverdueKind.INTENTION_IDLE).update(active=False)
+
+    assert mine[OverdueKind.INTENTION_IDLE] == 1
+    assert OverdueKind.INTENTION_IDLE not in theirs  # assigned to the clerk
+    assert OverdueKind.INTENTION_IDLE not in followups_count(clerk, today=TODAY)
+
+
+def test_the_digest_counts_idle_intentions_and_new_zero_employment_families(desk, time_machine):
+    station, clerk, _seeker = desk
+    idle_intention(station, clerk, due=TODAY - dt.timedelta(days=2))
+    family = FamilyFactory()
+    SeekerFactory(family=family, registering_station=station)  # in the clerk's scope
+    quiet_station = StationFactory()
+    quiet = UserFactory(username="quiet")  # no overdue follow-ups; a new family only
+    staff_assign(user=quiet, role=StaffRole.STATION_STAFF, stations=[quiet_station])
+    SeekerFactory(family=FamilyFactory(), registering_station=quiet_station)
+    nobody = UserFactory(username="nobody")
+    staff_assign(user=nobody, role=StaffRole.STATION_STAFF, stations=[StationFactory()])
+    time_machine.move_to(NOW.replace(hour=1, minute=45), tick=False)
+    assert followup_families_check()["found"] == 2
+    time_machine.move_to(NOW.replace(hour=8, minute=30), tick=False)
+
+    assert followup_staff_digest() == 2
+
+    digests = {row.user: row for row in Notification.objects.filter(template="staff_digest")}
+    assert set(digests) == {clerk, quiet}
+    ours = digests[clerk].context
+    assert ours["zero_employment_found"] == 1
+    assert ours["overdue"] == sum(followups_count(clerk, today=TODAY).values())
+    assert "a fair's intention not followed up within N days: 1" in ours["summary"]["en"]
+    assert "zero-employment families newly found: 1" in ours["summary"]["en"]
+    assert "零就业家庭" in ours["summary"]["zh-hans"]
+    assert (digests[quiet].context["overdue"], digests[quiet].context["zero_employment_found"]) == (
+        0,
+        1,
+    )
+    # The next morning the families are not new any more: the quiet desk gets nothing.
+    time_machine.move_to(NOW.replace(hour=8, minute=30) + dt.timedelta(days=1), tick=False)
+    assert followup_staff_digest() == 1
+    assert Notification.objects.filter(user=quiet).count() == 1
+
+
 def test_overdue_lists_cost_the_same_queries_for_3_and_12_plans(desk):
     station, clerk, _ = desk
 
@@ -645,6 +731,7 @@ def test_a_family_with_no_member_employed_is_found_and_cleared_by_a_placement(se
 
     alert.refresh_from_db()
     assert (alert.cleared_on, alert.cleared_by) == (TODAY, placement)
+    assert alert.cleared_because == AlertClearedBecause.PLACED
     assert family_employment_check(family=family, today=TODAY) is None
 
 
@@ -671,23 +758,83 @@ def test_the_daily_check_finds_and_clears_families_and_is_idempotent(seeded, mon
     assert [alert.family for alert in listed] == [second]
 
 
+def test_the_nightly_clearing_says_who_or_what_cleared_a_family_as_the_hire_does(
+    seeded, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    by_status, (worker,) = family_of({})
+    joined, _ = family_of({})
+    aged_out, (only,) = family_of({})
+    assert followup_families_check() == {"found": 3, "cleared": 0}
+    JobSeeker.objects.filter(pk=worker.pk).update(employment_status="employed")
+    newcomer = SeekerFactory()  # hired before they moved into the household
+    placement = hire(newcomer)
+    family_members_set(family=joined, members=[newcomer])
+    JobSeeker.objects.filter(pk=only.pk).update(employment_status="student")
+
+    assert followup_families_check() == {"found": 0, "cleared": 3}
+
+    cleared = {
+        alert.family_id: (alert.cleared_on, alert.cleared_because, alert.cleared_by)
+        for alert in ZeroEmploymentAlert.objects.all()
+    }
+    assert cleared == {
+        by_status.pk: (TODAY, AlertClearedBecause.EMPLOYED, None),
+        joined.pk: (TODAY, AlertClearedBecause.PLACED, placement),
+        aged_out.pk: (TODAY, AlertClearedBecause.NOBODY_ABLE, None),
+    }
+
+
+def test_a_family_checked_in_the_admin_clears_as_the_nightly_run_does(seeded):
+    family, (person,) = family_of({})
+    family_employment_check(family=family, today=TODAY)
+    JobSeeker.objects.filter(pk=person.pk).update(employment_status="flexible")
+
+    assert family_employment_check(family=family, today=TODAY) is None
+
+    alert = family.alerts.get()
+    assert (alert.cleared_on, alert.cleared_because, alert.cleared_by) == (
+        TODAY,
+        AlertClearedBecause.EMPLOYED,
+        None,
+    )
+
+
 # --- Graduates followed, statistics -----------------------------------------------------------
+
+
+def graduate(**fields) -> JobSeeker:
+    """A graduate under real-name registration: staff saw their ID card."""
+    return SeekerFactory(verified_at=NOW, **fields)
 
 
 def test_graduates_of_a_year_are_followed_to_employment(seeded):
     lanzhou = region("620100")
-    graduates = [SeekerFactory(graduation_year=2026) for _ in range(4)]
+    graduates = [graduate(graduation_year=2026) for _ in range(4)]
     hire(graduates[0])
     JobSeeker.objects.filter(pk=graduates[1].pk).update(employment_status="employed")
-    tagged = member("college_graduate", on=dt.date(2026, 7, 1))
-    SeekerFactory(graduation_year=2025)
-    SeekerFactory(graduation_year=2026, residence_region=region("621102"))
+    tagged = member("college_graduate", on=dt.date(2026, 7, 1), verified_at=NOW)
+    graduate(graduation_year=2025)
+    graduate(graduation_year=2026, residence_region=region("621102"))
 
     followed = graduates_followed(region=lanzhou, year=2026)
 
     assert (followed.registered, followed.employed) == (5, 2)
     assert followed.employment_rate == pytest.approx(0.4)
     assert tagged.graduation_year is None
+
+
+def test_only_graduates_under_real_name_registration_are_counted(seeded):
+    lanzhou = region("620100")
+    verified = graduate(graduation_year=2026)
+    self_registered = SeekerFactory(graduation_year=2026)  # from the app, ID card not seen
+    hire(self_registered)
+    member("college_graduate", on=dt.date(2026, 7, 1))  # tagged, not verified
+
+    followed = graduates_followed(region=lanzhou, year=2026)
+
+    assert (followed.registered, followed.employed) == (1, 0)
+    assert verified.verified_at is not None
 
 
 def test_plan_statistics_count_plans_by_outcome_and_services_by_kind(seeded):
@@ -770,6 +917,41 @@ def test_a_services_file_with_bad_rows_is_refused_with_row_numbers(seeded):
     assert not ServiceRecord.objects.exists()
 
 
+def seekers_file(people: int, *, first: int) -> io.BytesIO:
+    rows = [
+        f"139{first + number:08d},张{first + number},rural,620102,rural_labour"
+        for number in range(people)
+    ]
+    return csv_file("phone,full_name,household,residence_region,key_groups\n" + "\n".join(rows))
+
+
+def test_importing_seekers_in_key_groups_opens_their_plans_in_bulk(seeded):
+    def imported(people: int, first: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            report = import_records(
+                kind="seekers",
+                source=seekers_file(people, first=first),
+                filename="s.csv",
+                by=None,
+                now=NOW,
+            )
+        assert (report.created, report.problems) == (people, [])
+        return len(captured)
+
+    few = imported(3, first=1)
+    many = imported(9, first=100)
+    again = import_records(
+        kind="seekers", source=seekers_file(3, first=1), filename="s.csv", by=None, now=NOW
+    )
+
+    assert few == many  # a few statements per batch, not a service call per person
+    plans = ServicePlan.objects.filter(status=PlanStatus.OPEN)
+    assert plans.count() == 12
+    assert set(plans.values_list("opened_on", flat=True)) == {TODAY}
+    assert again.unchanged == 3
+    assert ServicePlan.objects.count() == 12
+
+
 def test_the_plans_task_closes_ended_plans(seeded, monkeypatch):
     seeker = member(on=TODAY - dt.timedelta(days=366))
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
@@ -824,6 +1006,64 @@ def test_my_follow_ups_are_the_overdue_plans_of_mine_with_the_days_digest(client
     assert "王建国" in page
     assert "刘新来" not in page
     assert "Your follow-ups today: 1 overdue" in page
+
+
+def test_my_follow_ups_link_to_my_idle_fair_intentions(client, counter):
+    station, clerk, _ours, _theirs = counter
+    late = idle_intention(station, clerk, due=TODAY - dt.timedelta(days=3))
+    idle_intention(station, clerk, due=TODAY + dt.timedelta(days=3))
+    someone_elses = idle_intention(station, UserFactory(), due=TODAY - dt.timedelta(days=3))
+
+    page = client.get(reverse("admin:stations_serviceplan_mine"), follow=True).content.decode()
+    listed = client.get(
+        reverse("admin:stations_intention_changelist"), {"follow_up": "mine_overdue"}
+    ).content.decode()
+
+    assert "1 of your fair intentions are past their follow-up date." in page
+    assert "?follow_up=mine_overdue" in page
+    assert f"/{late.pk}/change/" in listed
+    assert f"/{someone_elses.pk}/change/" not in listed
+
+
+# The management forms of the seeker page's inlines, with no rows.
+SEEKER_INLINES = {
+    f"{prefix}-{count}": "0"
+    for prefix in (
+        "key_group_spans",
+        "skill_rows",
+        "certificates",
+        "applications",
+        "wage_claims",
+        "recommendations",
+    )
+    for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+}
+
+
+def test_tagging_a_key_group_in_the_admin_opens_the_plan_at_once(client, counter):
+    station, _clerk, _ours, _theirs = counter
+    seeker = SeekerFactory(registering_station=station, full_name="赵铁柱")
+    url = reverse("admin:stations_jobseeker_change", args=[seeker.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    data.update(SEEKER_INLINES)
+    data.update(
+        {
+            "residence_region": seeker.residence_region_id,
+            "registering_station": station.pk,
+            "key_group_spans-TOTAL_FORMS": "1",
+            "key_group_spans-0-key_group": KeyGroup.objects.get(code="disabled").pk,
+            "key_group_spans-0-started_on": TODAY.isoformat(),
+            "key_group_spans-0-ended_on": "",
+        }
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert seeker.key_group_spans.get().key_group.code == "disabled"
+    plan = plan_of(seeker)
+    assert (plan.opened_on, plan.duty_job_pushes) == (TODAY, 3)
 
 
 def test_staff_take_plans_over_and_record_a_manual_push_in_the_admin(client, counter):

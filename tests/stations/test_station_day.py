@@ -1,10 +1,12 @@
 """The station day: sign-in and the queue, dispatch through the engine's batch allocation,
-and the daily sheet."""
+the daily sheet, and closing the day."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -12,19 +14,32 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from matching.models import MatchingPolicy, Notification
-from matching.services.dispatch import dispatch_confirm, dispatch_propose
+from matching.services.dispatch import DispatchRow, dispatch_confirm, dispatch_propose
+from stations.dispatch_tasks import station_days_close_task
 from stations.models import Application, KeyGroup, Occupation, Placement, SeekerSkill, SignIn
-from stations.selectors.dispatch import daily_sheet, queue_waiting
+from stations.models.dispatch import NotDispatchedReason
+from stations.selectors.dispatch import daily_sheet, posts_to_fill, queue_waiting
+from stations.services.applications import PlacementTerms, application_create, application_hire
 from stations.services.dispatch import (
     check_in_code,
     queue_move,
     seeker_from_check_in_code,
     sign_in,
     sign_in_not_dispatched,
+    station_day_close,
 )
 from tests.factories import PostFactory, SeekerFactory, StationFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
+
+# A morning at the station. The clock stands still there: a test that reads "today" twice
+# (a post for today, then the proposal for today) cannot straddle midnight in Asia/Shanghai.
+NOW = dt.datetime(2026, 11, 20, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 @pytest.fixture
@@ -255,3 +270,117 @@ def test_the_daily_sheet_counts_who_came_went_to_work_and_why_not(station, now):
     assert sheet.wages_agreed == {post.wage_unit: post.wage_amount}
     with pytest.raises(DomainError):
         sign_in_not_dispatched(sign_in=rows[0], reason="declined")
+
+
+def test_openings_held_by_other_applications_reduce_the_proposal(station, now):
+    """Three openings, two already held by people hired through the counter: of three skilled
+    workers waiting, one is proposed."""
+    trade = a_trade()
+    post = todays_post(station, now, openings=3)
+    for _ in range(2):
+        application = application_create(
+            post=post, seeker=worker(trade), source=Application.Source.COUNTER, by=None, now=now
+        )
+        application_hire(
+            application=application,
+            terms=PlacementTerms(
+                agreed_wage_amount=post.wage_amount,
+                agreed_wage_unit=post.wage_unit,
+                starts_on=post.starts_on,
+                ends_on=post.ends_on,
+                outcome=Placement.Outcome.FLEXIBLE,
+            ),
+            by=None,
+            now=now,
+        )
+    for _ in range(3):
+        sign_in(station=station, seeker=worker(trade), method="qr", now=now)
+    day = timezone.localdate(now)
+
+    (listed,) = posts_to_fill(station, day)
+    proposals = dispatch_propose(station=station, day=day, now=now)
+
+    assert (listed.openings, listed.held) == (3, 2)
+    assert len(proposals) == 1
+    assert proposals[0].post.pk == post.pk
+
+
+def test_staff_agree_another_wage_for_a_row_and_a_wage_of_nothing_refuses_that_row(station, now):
+    trade = a_trade()
+    post = todays_post(station, now, openings=3, wage_amount=Decimal("200.00"))
+    rows = [sign_in(station=station, seeker=worker(trade), method="qr", now=now) for _ in range(3)]
+
+    results = dispatch_confirm(
+        rows=[
+            DispatchRow(rows[0], post, Decimal("260.00")),
+            DispatchRow(rows[1], post, Decimal("0")),
+            (rows[2], post),
+        ],
+        by=None,
+        now=now,
+    )
+
+    assert [result.placement is not None for result in results] == [True, False, True]
+    assert results[1].error
+    assert results[0].placement.agreed_wage_amount == Decimal("260.00")
+    assert results[2].placement.agreed_wage_amount == Decimal("200.00")
+    assert results[0].placement.agreed_wage_unit == post.wage_unit
+    sheet = daily_sheet(station, timezone.localdate(now))
+    assert sheet.wages_agreed == {post.wage_unit: Decimal("460.00")}
+    assert (sheet.dispatched, sheet.waiting) == (2, 1)
+
+
+# Closing the day
+
+
+def test_closing_the_day_marks_everyone_still_waiting_once(station, now):
+    trade = a_trade()
+    post = todays_post(station, now, openings=1)
+    rows = [sign_in(station=station, seeker=worker(trade), method="qr", now=now) for _ in range(4)]
+    dispatch_confirm(rows=[(rows[0], post)], by=None, now=now)
+    sign_in_not_dispatched(sign_in=rows[1], reason="declined")
+    elsewhere = sign_in(station=StationFactory(), seeker=worker(trade), method="qr", now=now)
+    today = timezone.localdate(now)
+
+    closed = station_day_close(station=station, day=today, now=now)
+    again = station_day_close(station=station, day=today, now=now + dt.timedelta(hours=1))
+
+    assert (closed, again) == (2, 0)
+    reasons = dict(SignIn.objects.values_list("pk", "not_dispatched_reason"))
+    assert [reasons[row.pk] for row in rows] == ["", "declined", "day_closed", "day_closed"]
+    assert reasons[elsewhere.pk] == ""
+    sheet = daily_sheet(station, today)
+    assert sheet.waiting == 0
+    assert sheet.not_dispatched == {"declined": 1, NotDispatchedReason.DAY_CLOSED: 2}
+    with pytest.raises(DomainError):
+        station_day_close(station=station, day=today + dt.timedelta(days=1), now=now)
+
+
+def test_someone_closed_out_can_still_be_dispatched_and_loses_the_reason(station, now):
+    post = todays_post(station, now, openings=1)
+    row = sign_in(station=station, seeker=worker(), method="qr", now=now)
+    station_day_close(station=station, day=timezone.localdate(now), now=now)
+
+    (result,) = dispatch_confirm(rows=[(row, post)], by=None, now=now)
+
+    row.refresh_from_db()
+    assert result.placement is not None
+    assert (row.application_id, row.not_dispatched_reason) == (result.placement.application_id, "")
+
+
+def test_the_nightly_close_takes_every_stations_day_and_a_missed_one_and_is_harmless_twice(
+    station, now, time_machine
+):
+    other = StationFactory()
+    yesterday = now - dt.timedelta(days=1)
+    missed = sign_in(station=station, seeker=SeekerFactory(), method="qr", now=yesterday)
+    today_here = sign_in(station=station, seeker=SeekerFactory(), method="qr", now=now)
+    today_there = sign_in(station=other, seeker=SeekerFactory(), method="id_card", now=now)
+    time_machine.move_to(NOW.replace(hour=23), tick=False)
+
+    assert station_days_close_task.delay().get() == 3
+    assert station_days_close_task.delay().get() == 0
+
+    for row in (missed, today_here, today_there):
+        row.refresh_from_db()
+        assert row.not_dispatched_reason == NotDispatchedReason.DAY_CLOSED

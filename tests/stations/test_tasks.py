@@ -20,7 +20,7 @@ def test_beat_expires_posts_every_five_minutes_from_its_database_schedule():
     assert task.enabled
 
 
-def test_beat_runs_the_fair_and_follow_up_jobs_daily_and_every_task_it_names_exists():
+def test_beat_runs_the_daily_jobs_and_every_task_it_names_exists():
     from config.celery import app
 
     app.loader.import_default_modules()
@@ -29,6 +29,7 @@ def test_beat_runs_the_fair_and_follow_up_jobs_daily_and_every_task_it_names_exi
         "stations.followup_plans_ensure": "1",
         "stations.followup_families_check": "1",
         "stations.followup_staff_digest": "8",
+        "stations.station_days_close": "23",
     }
     for name, hour in expected.items():
         task = PeriodicTask.objects.get(task=name)
