@@ -9,7 +9,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,7 +63,7 @@ from stations.services.applications import (
     placement_complete,
     placement_start,
 )
-from stations.services.seekers import seeker_skills_replace, seeker_update
+from stations.services.seekers import seeker_self_update
 from stations.services.wages import wage_claim_file
 
 RECOMMENDATIONS_FRESH_FOR = dt.timedelta(days=1)
@@ -193,19 +192,16 @@ class MeView(generics.RetrieveUpdateAPIView):
         changes = dict(body.validated_data)
         id_number = changes.pop("id_number", None)
         skills = changes.pop("skill_rows", None)
-        with transaction.atomic():
-            seeker = seeker_update(
-                seeker=seeker,
-                by=acting_user(request),
-                now=timezone.now(),
-                id_number=id_number,
-                **changes,
-            )
-            if skills is not None:
-                seeker_skills_replace(
-                    seeker=seeker,
-                    skills=[(skill["occupation"], skill.get("years", 0)) for skill in skills],
-                )
+        seeker = seeker_self_update(
+            seeker=seeker,
+            by=acting_user(request),
+            now=timezone.now(),
+            id_number=id_number,
+            skills=None
+            if skills is None
+            else [(skill["occupation"], skill.get("years", 0)) for skill in skills],
+            **changes,
+        )
         return Response(MeSerializer(seeker).data)
 
 

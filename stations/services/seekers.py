@@ -312,6 +312,24 @@ def seeker_skills_replace(
     return kept
 
 
+@transaction.atomic
+def seeker_self_update(
+    *,
+    seeker: JobSeeker,
+    by: User | None,
+    now: dt.datetime,
+    id_number: str | None = None,
+    skills: Sequence[tuple[Occupation, int]] | None = None,
+    **changes: Any,
+) -> JobSeeker:
+    """A seeker's own edit from the app: the profile (``seeker_update``'s rules) and, when
+    given, the list of trades (``seeker_skills_replace``), both or neither."""
+    seeker = seeker_update(seeker=seeker, by=by, now=now, id_number=id_number, **changes)
+    if skills is not None:
+        seeker_skills_replace(seeker=seeker, skills=skills)
+    return seeker
+
+
 def seeker_certificate_set(
     *,
     seeker: JobSeeker,
