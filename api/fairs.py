@@ -6,6 +6,7 @@ at its booths (from a live broadcast, say), and show the day's check-in code at 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -28,7 +29,13 @@ from api.staff.serializers import (
     StaffApplicationSerializer,
     scoped,
 )
-from api.staff.views import ERRORS, MOVE_ERRORS, StaffView, acting_staff
+from api.staff.views import (
+    ERRORS,
+    MOVE_ERRORS,
+    StaffListCreateView,
+    StaffView,
+    acting_staff,
+)
 from api.views import ERRORS as SEEKER_ERRORS
 from api.views import IsSeeker, acting_seeker, acting_user
 from core.api import ErrorSerializer
@@ -121,6 +128,12 @@ class FairSerializer(serializers.ModelSerializer):
     )
     registrations = serializers.IntegerField(read_only=True, source="registration_count", default=0)
     check_ins = serializers.IntegerField(read_only=True, source="check_in_count", default=0)
+    applications = serializers.IntegerField(
+        read_only=True,
+        source="application_count",
+        default=0,
+        help_text="Made at the fair or from its stream.",
+    )
 
     class Meta:
         model = JobFair
@@ -145,6 +158,7 @@ class FairSerializer(serializers.ModelSerializer):
             "jobs_offered",
             "registrations",
             "check_ins",
+            "applications",
             "created_at",
             "updated_at",
         ]
@@ -331,16 +345,13 @@ class BoothFilter(filters.FilterSet):
         return booths.filter(Q(label__icontains=text) | Q(employer__name__icontains=text))
 
 
-class IntentionFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=IntentionStatus.choices)
+class IntentionFollowUpFilter(filters.FilterSet):
+    """What a list of intentions to follow up narrows by."""
+
     fair = IdFilter(field_name="fair_id")
     seeker = IdFilter(field_name="seeker_id")
     employer = IdFilter(field_name="employer_id")
-    assigned_to = IdFilter(field_name="assigned_to_id")
     mine = filters.BooleanFilter(method="followed_by_me", help_text="followed up by the caller")
-    overdue = filters.BooleanFilter(
-        method="past_due", help_text="open and past the follow-up date (the follow-up list)"
-    )
     reached_from = filters.DateFilter(field_name="reached_at__date", lookup_expr="gte")
     reached_until = filters.DateFilter(field_name="reached_at__date", lookup_expr="lte")
 
@@ -354,6 +365,14 @@ class IntentionFilter(filters.FilterSet):
         me = Q(assigned_to_id=self.request.user.pk)
         return intentions.filter(me) if mine else intentions.exclude(me)
 
+
+class IntentionFilter(IntentionFollowUpFilter):
+    status = filters.MultipleChoiceFilter(choices=IntentionStatus.choices)
+    assigned_to = IdFilter(field_name="assigned_to_id")
+    overdue = filters.BooleanFilter(
+        method="past_due", help_text="open and past the follow-up date (the follow-up list)"
+    )
+
     def past_due(
         self, intentions: QuerySet[Intention], name: str, overdue: bool
     ) -> QuerySet[Intention]:
@@ -364,7 +383,7 @@ class IntentionFilter(filters.FilterSet):
 # Views: staff
 
 
-class FairListView(StaffView, generics.ListCreateAPIView):
+class FairListView(StaffListCreateView):
     """The fairs of the staff member's scope, latest first; a POST plans one."""
 
     serializer_class = FairSerializer
@@ -374,15 +393,11 @@ class FairListView(StaffView, generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet[Any]:
         return fair_list(self.scope)
 
-    @extend_schema(request=FairSerializer, responses={201: FairSerializer, **MOVE_ERRORS})
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = self.get_serializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        details = dict(body.validated_data)
+    def create_record(self, data: dict[str, Any], *, by: User, now: dt.datetime) -> JobFair:
         scope = self.scope
-        if details.get("station") is None and len(scope.station_ids) == 1:
-            details["station"] = stations_in_scope(scope).get()
-        station, region = details.get("station"), details["region"]
+        if data.get("station") is None and len(scope.station_ids) == 1:
+            data["station"] = stations_in_scope(scope).get()
+        station, region = data.get("station"), data["region"]
         reachable = (
             scope.everything
             or station is not None
@@ -394,9 +409,7 @@ class FairListView(StaffView, generics.ListCreateAPIView):
                 _("Organise the fair from one of your stations or in your region."),
                 field_errors={"station": [_("give one of your stations")]},
             )
-        fair = fair_create(by=acting_staff(request), **details)
-        fair = self.found(JobFair, self.get_queryset(), fair.pk)
-        return Response(self.get_serializer(fair).data, status=status.HTTP_201_CREATED)
+        return fair_create(by=by, **data)
 
 
 class FairDetailView(StaffView, generics.RetrieveUpdateAPIView):
@@ -502,13 +515,14 @@ class FairBoothListView(StaffView, generics.ListCreateAPIView):
         return Response(BoothSerializer(booth).data, status=answer)
 
 
-class FairApplicationListView(StaffView, generics.ListCreateAPIView):
+class FairApplicationListView(StaffListCreateView):
     """Applications made at the fair or from its stream, newest first; a POST records one
     staff took from a live broadcast (a comment, a call to the number on screen) or at a
     booth: the seeker is registered for the fair (source ``stream`` for a broadcast,
     ``counter`` otherwise) when they were not."""
 
     serializer_class = StaffApplicationSerializer
+    create_serializer_class = FairApplicationRecordSerializer
     required_permissions = {
         "GET": "stations.view_application",
         "POST": "stations.add_application",
@@ -526,27 +540,14 @@ class FairApplicationListView(StaffView, generics.ListCreateAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(
-        request=FairApplicationRecordSerializer,
-        responses={201: StaffApplicationSerializer, **MOVE_ERRORS},
-    )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fair = self.fair()
-        body = FairApplicationRecordSerializer(
-            data=request.data, context=self.get_serializer_context()
-        )
-        body.is_valid(raise_exception=True)
-        application = fair_apply(
-            fair=fair,
-            post=body.validated_data["post"],
-            seeker=body.validated_data["seeker"],
-            by=acting_staff(request),
-            now=timezone.now(),
+    def create_record(self, data: dict[str, Any], *, by: User, now: dt.datetime) -> Application:
+        return fair_apply(
+            fair=self.fair(),
+            post=data["post"],
+            seeker=data["seeker"],
+            by=by,
+            now=now,
             registration_source=RegistrationSource.COUNTER,
-        )
-        application = fair_application_list(self.scope, fair).get(pk=application.pk)
-        return Response(
-            StaffApplicationSerializer(application).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -572,27 +573,19 @@ class FairCheckInView(StaffView):
         return Response(StaffRegistrationSerializer(registration).data)
 
 
-class IntentionListView(StaffView, generics.ListCreateAPIView):
+class IntentionListView(StaffListCreateView):
     """Intentions reached at the scope's fairs; a POST records one."""
 
     serializer_class = IntentionSerializer
+    create_serializer_class = IntentionRecordSerializer
     filterset_class = IntentionFilter
     required_permissions = {"GET": "stations.view_intention", "POST": "stations.add_intention"}
 
     def get_queryset(self) -> QuerySet[Any]:
         return intention_list(self.scope)
 
-    @extend_schema(
-        request=IntentionRecordSerializer, responses={201: IntentionSerializer, **MOVE_ERRORS}
-    )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = IntentionRecordSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        intention = intention_record(
-            by=acting_staff(request), now=timezone.now(), **body.validated_data
-        )
-        intention = self.found(Intention, self.get_queryset(), intention.pk)
-        return Response(IntentionSerializer(intention).data, status=status.HTTP_201_CREATED)
+    def create_record(self, data: dict[str, Any], *, by: User, now: dt.datetime) -> Intention:
+        return intention_record(by=by, now=now, **data)
 
 
 class IntentionDetailView(StaffView, generics.RetrieveAPIView):

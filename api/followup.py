@@ -1,12 +1,15 @@
 """311 follow-up through the API. Staff (``staff/plans``, ``staff/follow-ups``,
 ``staff/guidance-sessions``, ``staff/training-courses``, ``staff/training-referrals``) follow
-key-group members up, scoped as in the admin; a seeker reads their own plan (``me/plan``) and
+key-group members up, scoped as in the admin, and find their idle fair intentions among their
+follow-ups (``staff/follow-ups/intentions``); a seeker reads their own plan (``me/plan``) and
 the training courses near them (``training-courses``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -16,18 +19,19 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from api.fairs import IntentionFollowUpFilter, IntentionSerializer
 from api.serializers import CodeRelatedField, OccupationBriefSerializer
 from api.staff.filters import IdFilter
 from api.staff.serializers import BriefPostSerializer, BriefSeekerSerializer, scoped
-from api.staff.views import ERRORS, MOVE_ERRORS, StaffView, acting_staff
+from api.staff.views import ERRORS, MOVE_ERRORS, StaffListCreateView, StaffView, acting_staff
 from api.views import ERRORS as SEEKER_ERRORS
 from api.views import IsSeeker, acting_seeker
 from core.errors import NotFound
 from stations.models import (
     GuidanceSession,
+    Intention,
     Occupation,
     Region,
     ServicePlan,
@@ -42,6 +46,7 @@ from stations.selectors.followup import (
     courses_in_scope,
     followups_overdue,
     guidance_sessions_in_scope,
+    intention_follow_up_list,
     overdue_any,
     overdue_kinds,
     plan_detail,
@@ -448,11 +453,26 @@ class FollowUpListView(StaffView, generics.ListAPIView):
         return followups_overdue(self.request.user, today=timezone.localdate())
 
 
-class GuidanceListView(StaffView, generics.ListCreateAPIView):
+class IntentionFollowUpListView(StaffView, generics.ListAPIView):
+    """The caller's fair intentions past their follow-up date (the ``intention_idle`` rule:
+    assigned to them, or unassigned at a fair of their scope), the longest idle first: what
+    their digest counts and the admin's "mine, overdue" list shows."""
+
+    serializer_class = IntentionSerializer
+    filterset_class = IntentionFollowUpFilter
+    required_permissions = {"GET": "stations.view_intention"}
+
+    def get_queryset(self) -> QuerySet[Intention]:
+        return intention_follow_up_list(self.request.user, today=timezone.localdate())
+
+
+class GuidanceListView(StaffListCreateView):
     """Guidance sessions with the people in scope; a POST records one (the plan's guidance
     service)."""
 
     serializer_class = GuidanceSessionSerializer
+    create_serializer_class = GuidanceRecordSerializer
+    create_errors = ERRORS
     filterset_class = GuidanceFilter
     required_permissions = {
         "GET": "stations.view_guidancesession",
@@ -466,27 +486,11 @@ class GuidanceListView(StaffView, generics.ListCreateAPIView):
             .order_by("-held_at", "-pk")
         )
 
-    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
-        if self.request.method == "POST":
-            return GuidanceRecordSerializer
-        return GuidanceSessionSerializer
-
-    @extend_schema(
-        request=GuidanceRecordSerializer, responses={201: GuidanceSessionSerializer, **ERRORS}
-    )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = GuidanceRecordSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        now = timezone.now()
-        details = dict(body.validated_data)
-        session = guidance_record(
-            held_at=details.pop("held_at", now), by=acting_staff(request), now=now, **details
-        )
-        session = self.found(GuidanceSession, self.get_queryset(), session.pk)
-        return Response(GuidanceSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+    def create_record(self, data: dict[str, Any], *, by: User, now: dt.datetime) -> GuidanceSession:
+        return guidance_record(held_at=data.pop("held_at", now), by=by, now=now, **data)
 
 
-class CourseListView(StaffView, generics.ListCreateAPIView):
+class CourseListView(StaffListCreateView):
     """The training catalogue of the caller's region (and the regions above it); a POST adds
     a course."""
 
@@ -510,20 +514,16 @@ class CourseListView(StaffView, generics.ListCreateAPIView):
             .order_by("-starts_on", "-pk")
         )
 
-    @extend_schema(request=CourseSerializer, responses={201: CourseSerializer, **MOVE_ERRORS})
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = self.get_serializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        course = course_create(by=acting_staff(request), **body.validated_data)
-        course = self.found(TrainingCourse, self.get_queryset(), course.pk)
-        return Response(self.get_serializer(course).data, status=status.HTTP_201_CREATED)
+    def create_record(self, data: dict[str, Any], *, by: User, now: dt.datetime) -> TrainingCourse:
+        return course_create(by=by, **data)
 
 
-class ReferralListView(StaffView, generics.ListCreateAPIView):
+class ReferralListView(StaffListCreateView):
     """Training referrals of the people in scope; a POST recommends a course to a person
     (the plan's training service)."""
 
     serializer_class = TrainingReferralSerializer
+    create_serializer_class = ReferralCreateSerializer
     filterset_class = ReferralFilter
     required_permissions = {
         "GET": "stations.view_trainingreferral",
@@ -537,22 +537,10 @@ class ReferralListView(StaffView, generics.ListCreateAPIView):
             .order_by("-referred_at", "-pk")
         )
 
-    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
-        if self.request.method == "POST":
-            return ReferralCreateSerializer
-        return TrainingReferralSerializer
-
-    @extend_schema(
-        request=ReferralCreateSerializer, responses={201: TrainingReferralSerializer, **MOVE_ERRORS}
-    )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = ReferralCreateSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        referral = referral_create(
-            by=acting_staff(request), now=timezone.now(), **body.validated_data
-        )
-        referral = self.found(TrainingReferral, self.get_queryset(), referral.pk)
-        return Response(TrainingReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+    def create_record(
+        self, data: dict[str, Any], *, by: User, now: dt.datetime
+    ) -> TrainingReferral:
+        return referral_create(by=by, now=now, **data)
 
 
 class ReferralMoveView(StaffView):
@@ -621,6 +609,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/plans/<int:pk>", PlanDetailView.as_view(), name="staff-plan"),
     path("staff/plans/<int:pk>/pushes", PlanPushView.as_view(), name="staff-plan-pushes"),
     path("staff/follow-ups", FollowUpListView.as_view(), name="staff-follow-ups"),
+    path(
+        "staff/follow-ups/intentions",
+        IntentionFollowUpListView.as_view(),
+        name="staff-follow-up-intentions",
+    ),
     path("staff/guidance-sessions", GuidanceListView.as_view(), name="staff-guidance-sessions"),
     path("staff/training-courses", CourseListView.as_view(), name="staff-training-courses"),
     path("staff/training-referrals", ReferralListView.as_view(), name="staff-training-referrals"),

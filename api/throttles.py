@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
 from core.errors import DomainError
-from core.rest import RateFromSettings
+from core.rest import RateFromSettings, RedisLogThrottle
 from stations.services.accounts import normalized_phone
 
 
-class LoginVerifyPhoneThrottle(RateFromSettings, SimpleRateThrottle):
+class LoginVerifyPhoneThrottle(RateFromSettings, RedisLogThrottle):
     """Login-code checks per phone (``API_THROTTLE_RATES["login_verify_phone"]``), whichever
     addresses they come from: on top of the attempts each code allows, this bounds the
     guesses at one phone's codes from many addresses."""

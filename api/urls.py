@@ -6,6 +6,7 @@ from django.urls import path
 
 from api import dispatch, fairs, followup, views
 from api.staff import views as staff
+from reporting import urls_api as reports
 
 app_name = "api"
 
@@ -88,3 +89,4 @@ urlpatterns = [
 
 # Each area's endpoints live in its own module.
 urlpatterns += dispatch.urlpatterns + fairs.urlpatterns + followup.urlpatterns
+urlpatterns += reports.urlpatterns

@@ -23,7 +23,6 @@ from api.serializers import (
     ApplicationSerializer,
     DeviceSerializer,
     JobDetailSerializer,
-    JobQuerySerializer,
     JobSerializer,
     MeSerializer,
     NotificationSerializer,
@@ -35,6 +34,7 @@ from api.serializers import (
     WageClaimRequestSerializer,
     WageClaimSerializer,
     job_list_items,
+    job_query,
 )
 from api.throttles import LoginVerifyPhoneThrottle
 from core.api import ErrorSerializer
@@ -48,14 +48,8 @@ from matching.services.devices import device_forget, device_register
 from matching.services.outbox import notification_mark_read
 from matching.tasks import match_seeker
 from stations.models import HOLDS_OPENING, Application, JobPost, JobSeeker, Placement
-from stations.selectors.jobs import (
-    job_list_rows,
-    jobs_near,
-    jobs_nearest_first,
-    jobs_on,
-    jobs_paying_at_least,
-    open_jobs,
-)
+from stations.selectors.jobs import JobFilters, job_list_rows, jobs_filtered, jobs_near, open_jobs
+from stations.selectors.nearest import JobRows, jobs_nearest_first_rows
 from stations.services.accounts import login_code_send, login_code_verify
 from stations.services.applications import (
     application_create,
@@ -227,37 +221,45 @@ class JobListView(generics.ListAPIView):
     pagination_class = UncountedPagination
 
     def get_queryset(self) -> QuerySet[JobPost]:
-        query = JobQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        """The posts of the query in its order, by the ORM: what the list shows but when
+        nearest first (``get``)."""
+        params = job_query(self.request.query_params)
         jobs = open_jobs(listed=True)
         if "lat" in params:
             jobs = jobs_near(
                 jobs, latitude=params["lat"], longitude=params["lon"], radius_km=params["radius_km"]
             )
-        if "occupation" in params:
-            code = params["occupation"]
-            jobs = jobs.filter(
-                Q(occupation__path__startswith=f"{code}/")
-                | Q(occupation__path__contains=f"/{code}/")
-            )
-        if "min_wage" in params:
-            jobs = jobs_paying_at_least(jobs, params["min_wage"])
-        if "date" in params:
-            jobs = jobs_on(jobs, params["date"])
-        if params["take_home"] is not None:
-            jobs = jobs.filter(take_home=params["take_home"])
-        if params["ordering"] == "distance":
-            return jobs_nearest_first(jobs)
+        jobs = jobs_filtered(jobs, job_filters(params))
         if params["ordering"] == "relevance" and hasattr(self.request.user, "job_seeker"):
             return ranked_first(jobs, acting_seeker(self.request))
         return jobs.order_by("-opened_at", "-pk")
 
     @extend_schema(parameters=JOB_PARAMETERS, responses={200: JobSerializer(many=True), **ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rows = self.paginate_queryset(job_list_rows(self.get_queryset()))
-        items = job_list_items(rows or [], language=request_language(request))
+        params = job_query(request.query_params)
+        rows: JobRows
+        if params["ordering"] == "distance":
+            rows = jobs_nearest_first_rows(
+                latitude=params["lat"],
+                longitude=params["lon"],
+                radius_km=params["radius_km"],
+                filters=job_filters(params),
+            )
+        else:
+            rows = job_list_rows(self.get_queryset())
+        assert isinstance(self.paginator, UncountedPagination)
+        page = self.paginator.paginate_queryset(rows, request, view=self)
+        items = job_list_items(page or [], language=request_language(request))
         return self.get_paginated_response(items)
+
+
+def job_filters(params: dict[str, Any]) -> JobFilters:
+    return JobFilters(
+        occupation=params.get("occupation"),
+        min_daily_wage=params.get("min_wage"),
+        day=params.get("date"),
+        take_home=params["take_home"],
+    )
 
 
 class JobDetailView(generics.RetrieveAPIView):

@@ -76,8 +76,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "core.middleware.ApiLanguageMiddleware",
+    # Django's, with the API's language from Accept-Language rather than the URL.
+    "core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every GET, and 304 when the client has it: phones on weak networks revalidate
     # job lists and details for a few bytes.
@@ -129,6 +129,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# Off behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements): core.db then prepares nothing.
+DATABASE_PREPARED_STATEMENTS: bool = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'oddjobs.sqlite3'}"),
 }
@@ -148,6 +151,15 @@ elif _default_db["ENGINE"] in {
     _default_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _default_db["CONN_HEALTH_CHECKS"] = True
     _default_db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    if DATABASE_PREPARED_STATEMENTS:
+        # core.db prepares the API's busiest statements (the jobs near a point, the token);
+        # Django's own queries bind their parameters on the client and are never prepared,
+        # and nothing is prepared without asking (psycopg's threshold, out of reach).
+        _default_db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
+        # Planned once for any parameters: planning them anew took longer than running them.
+        _default_db["OPTIONS"]["options"] = " ".join(
+            [_default_db["OPTIONS"].get("options", ""), "-c plan_cache_mode=force_generic_plan"]
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, Celery --------------------------------------------------------------------
@@ -312,7 +324,7 @@ NUM_PROXIES: int = env.int("NUM_PROXIES", default=0)
 if NUM_PROXIES < 0:
     raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Apps and tablets send "Authorization: Token …" (knox: stored as a digest, expiring,
     # revocable per device); the browsable API and the admin's own calls use the session.
@@ -420,3 +432,13 @@ LOGGING: dict[str, Any] = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# --- Reporting ------------------------------------------------------------------------------
+# Figures of persons, person-times or households below this (and above zero) are shown as
+# suppressed in every report output, so that a small region's figure cannot point at a person.
+REPORTING_SUPPRESS_BELOW: int = env.int("REPORTING_SUPPRESS_BELOW", default=0)
+# Plausibility checks: a completion rate above this (percent), a month-on-month change above
+# this (percent) from a month of at least REPORTING_JUMP_MIN_BASE.
+REPORTING_COMPLETION_MAX: int = env.int("REPORTING_COMPLETION_MAX", default=150)
+REPORTING_JUMP_MAX: int = env.int("REPORTING_JUMP_MAX", default=300)
+REPORTING_JUMP_MIN_BASE: int = env.int("REPORTING_JUMP_MIN_BASE", default=20)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import healthz, not_found
+from reporting.dashboard import dashboard
 
 admin.site.site_header = _("Odd-job stations")
 admin.site.site_title = _("Odd-job stations")
@@ -19,6 +20,15 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
-urlpatterns += i18n_patterns(path("admin/", admin.site.urls), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    # Before the admin's own URLs, which would take it for an app's.
+    path(
+        "admin/reporting/dashboard/",
+        admin.site.admin_view(dashboard),
+        name="reporting-dashboard",
+    ),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
 
 handler404 = not_found

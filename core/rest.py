@@ -10,13 +10,21 @@ import ipaddress
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.http import HttpRequest
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    BaseThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from core.cache import RedisCache
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -52,15 +60,72 @@ class RateFromSettings:
         return settings.API_THROTTLE_RATES.get(scope) if scope else None
 
 
-class UserThrottle(RateFromSettings, UserRateThrottle):
+# DRF's sliding log (SimpleRateThrottle.allow_request) as a Redis list, newest first: drop
+# the times that left the window, refuse at the limit, else add this one; the list lives
+# as long as DRF's cache entry, the window after the last request let through.
+SLIDING_LOG = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local oldest = redis.call('LINDEX', KEYS[1], -1)
+while oldest and tonumber(oldest) <= now - window do
+  redis.call('RPOP', KEYS[1])
+  oldest = redis.call('LINDEX', KEYS[1], -1)
+end
+local length = redis.call('LLEN', KEYS[1])
+if length >= limit then
+  return {0, length, oldest}
+end
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {1, length + 1}
+"""
+
+
+class RedisLogThrottle(SimpleRateThrottle):
+    """DRF's throttle, with the log of request times kept in Redis (``core.cache``) and read
+    and written by one script: one round trip a request, where DRF gets and sets the whole
+    pickled log (two, and the log's pickling). Other caches get DRF's own code."""
+
+    num_requests: int
+    duration: int
+    _log: tuple[int, float | None] | None = None
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        cache = caches[DEFAULT_CACHE_ALIAS]
+        if self.rate is None or not isinstance(cache, RedisCache):
+            allowed: bool = super().allow_request(request, view)
+            return allowed
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        # Not DRF's key: a process of the previous release may still keep a pickled log there.
+        allowed, length, *refused = cache.run_script(
+            SLIDING_LOG, keys=[f"{self.key}:log"], args=[self.now, self.duration, self.num_requests]
+        )
+        oldest = refused[0] if refused else None
+        self._log = (length, None if oldest is None else float(oldest))
+        return bool(allowed)
+
+    def wait(self) -> float | None:
+        """DRF's wait, from the log the script saw."""
+        if self._log is None:
+            wait: float | None = super().wait()
+            return wait
+        length, oldest = self._log
+        remaining = self.duration - (self.now - oldest) if oldest is not None else self.duration
+        available = self.num_requests - length + 1
+        return None if available <= 0 else remaining / float(available)
+
+
+class UserThrottle(RateFromSettings, RedisLogThrottle, UserRateThrottle):
     """Requests per signed-in user (or per address when anonymous)."""
 
 
-class AnonThrottle(RateFromSettings, AnonRateThrottle):
+class AnonThrottle(RateFromSettings, RedisLogThrottle, AnonRateThrottle):
     """Requests per client address without a login."""
 
 
-class StaffLoginThrottle(RateFromSettings, AnonRateThrottle):
+class StaffLoginThrottle(RateFromSettings, RedisLogThrottle, AnonRateThrottle):
     """Staff login attempts per client address, on top of the per-account lockout."""
 
     scope = "staff_login"
@@ -124,7 +189,7 @@ class UncountedPagination(Pagination):
         return paged
 
 
-class LoginVerifyAddressThrottle(RateFromSettings, AnonRateThrottle):
+class LoginVerifyAddressThrottle(RateFromSettings, RedisLogThrottle, AnonRateThrottle):
     """Login-code checks per client address (``API_THROTTLE_RATES["login_verify_address"]``)."""
 
     scope = "login_verify_address"

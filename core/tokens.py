@@ -10,7 +10,10 @@ tablet left logged in at the counter does not stay open for a month. Knox has on
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
+import functools
+from hmac import compare_digest
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
@@ -20,9 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
 from knox.models import AuthToken
-from knox.settings import knox_settings
+from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
+
+from core.db import columns, fetch_all, instance_from
 
 
 def token_ttl(user: AbstractBaseUser) -> dt.timedelta:
@@ -44,7 +50,26 @@ def _shift_end(token: AuthToken) -> dt.datetime | None:
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
-    """Knox's token authentication, with staff tokens never renewed past their shift."""
+    """Knox's token authentication, with staff tokens never renewed past their shift, and
+    the token read with its user by one hand-written statement."""
+
+    def authenticate_credentials(self, token: bytes) -> tuple[User, AuthToken]:
+        """Knox's, but for the query: the ORM built and compiled knox's anew on every
+        request, a third of the CPU a signed-in request cost the web process."""
+        message = _("Invalid token.")
+        text = token.decode("utf-8")
+        for auth_token in tokens_with_key(text[: CONSTANTS.TOKEN_KEY_LENGTH]):
+            if self._cleanup_token(auth_token):
+                continue
+            try:
+                digest = hash_token(text)
+            except (TypeError, binascii.Error):
+                raise exceptions.AuthenticationFailed(message) from None
+            if compare_digest(digest, auth_token.digest):
+                if knox_settings.AUTO_REFRESH and auth_token.expiry:
+                    self.renew_token(auth_token)
+                return self.validate_user(auth_token)
+        raise exceptions.AuthenticationFailed(message)
 
     def renew_token(self, auth_token: AuthToken) -> None:
         shift_end = _shift_end(auth_token)
@@ -73,6 +98,32 @@ class TokenAuthentication(KnoxTokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         user_and_token: tuple[User, AuthToken] = super().validate_user(auth_token)
         return user_and_token
+
+
+def tokens_with_key(key: str) -> list[AuthToken]:
+    """The tokens whose first characters are ``key``, each with its user, as knox's
+    ``filter(token_key=key).select_related("user")`` reads them."""
+    width = len(AuthToken._meta.concrete_fields)
+    tokens = []
+    for row in fetch_all(_tokens_with_key_sql(), [key]):
+        auth_token = instance_from(AuthToken, row, 0)
+        AuthToken._meta.get_field("user").set_cached_value(
+            auth_token, instance_from(User, row, width)
+        )
+        tokens.append(auth_token)
+    return tokens
+
+
+@functools.cache
+def _tokens_with_key_sql() -> str:
+    user = AuthToken._meta.get_field("user")
+    # Names from the models, the key as a parameter.
+    return (
+        f"SELECT {columns(AuthToken, 'token')}, {columns(User, 'person')}"  # noqa: S608
+        f' FROM "{AuthToken._meta.db_table}" token INNER JOIN "{User._meta.db_table}" person'
+        f' ON person."{user.target_field.column}" = token."{user.column}"'
+        f' WHERE token."{AuthToken._meta.get_field("token_key").column}" = %s'
+    )
 
 
 class TokenScheme(KnoxTokenScheme):

@@ -45,6 +45,14 @@ TEMPLATES: dict[str, MessageTemplate] = {
         body=_("%(summary)s"),
         is_push=False,
     ),
+    "rollups_ready": MessageTemplate(
+        title=_("The figures of %(month)s are final"),
+        body=_(
+            "The monthly rollups of %(month)s are closed; %(warnings)s plausibility warnings "
+            "to look at before publishing."
+        ),
+        is_push=False,
+    ),
     "login_code": MessageTemplate(
         title=_("Login code"),
         body=_("Your login code is %(code)s. It is valid for 5 minutes. Never share it."),

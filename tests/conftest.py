@@ -125,3 +125,16 @@ def _fresh_matching_snapshots():
     snapshots.clear()
     yield
     snapshots.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Each test starts with an empty local-memory cache (the embedded mode's). SQLite gives
+    a test's rows the ids an earlier test's had, and a user's throttle log left in the cache
+    would count against the next user with that id. (Redis keys are apart per process, and
+    ids never repeat in PostgreSQL; clearing Redis would clear it for every process.)"""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()

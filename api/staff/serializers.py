@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import serializers
 
-from api.serializers import AvailabilityField, CodeRelatedField
+from api.serializers import AvailabilityField, ClockTimeField, CodeRelatedField
 from stations.models import (
     Application,
     CertificateKind,
@@ -124,6 +124,8 @@ class PostSerializer(serializers.ModelSerializer):
         min_value=-180, max_value=180, allow_null=True, required=False
     )
     hired = serializers.IntegerField(read_only=True, source="hired_count", default=0)
+    shift_starts_at = ClockTimeField(allow_null=True, required=False)
+    shift_ends_at = ClockTimeField(allow_null=True, required=False)
 
     class Meta:
         model = JobPost

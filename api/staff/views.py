@@ -7,6 +7,7 @@ like one that does not exist."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -182,6 +183,53 @@ class StaffView(generics.GenericAPIView):
                 _("No such %(record)s.") % {"record": model._meta.verbose_name}
             )
         return row
+
+
+class StaffListCreateView(StaffView, generics.ListCreateAPIView):
+    """A staff list whose POST records a row through its service: the body is read by
+    ``create_serializer_class`` (``serializer_class`` when unset), ``create_record`` calls
+    the service, and the row is answered (201) as the list shows it, read again through
+    ``get_queryset``."""
+
+    create_serializer_class: type[BaseSerializer[Any]] | None = None
+    create_errors: dict[int, Any] = MOVE_ERRORS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.serializer_class is None:
+            return  # a base of its own
+        # The POST's schema from the attributes the view works by, so the two cannot drift
+        # apart: the body the create serializer reads, the row the list serializer shows.
+        extend_schema_view(
+            post=extend_schema(
+                request=cls.create_serializer_class or cls.serializer_class,
+                responses={201: cls.serializer_class, **cls.create_errors},
+            )
+        )(cls)
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.request.method == "POST" and self.create_serializer_class is not None:
+            return self.create_serializer_class
+        return super().get_serializer_class()
+
+    def create_record(self, data: dict[str, Any], *, by: User, now: dt.datetime) -> Model:
+        """Record the row from the validated body, through its service."""
+        raise NotImplementedError
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The rows first: a list under a record out of scope (a fair's applications) answers
+        # 404 before any body is read, as an unknown record does.
+        rows = self.get_queryset()
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = self.create_record(
+            dict(body.validated_data), by=acting_staff(request), now=timezone.now()
+        )
+        record = self.found(type(record), rows, record.pk)
+        row_serializer = self.serializer_class
+        assert row_serializer is not None
+        shown = row_serializer(record, context=self.get_serializer_context())
+        return Response(shown.data, status=status.HTTP_201_CREATED)
 
 
 # Stations and employers: what a tablet picks from.

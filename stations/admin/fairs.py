@@ -1,26 +1,42 @@
 """Admin for job fairs: fairs with their booths (and the actions that open, close or cancel
-them, and tell registered seekers which booths suit them), registrations, and the intentions
-reached there with the follow-up list."""
+them, and tell registered seekers which booths suit them), the applications taken at a fair
+or from its stream, registrations, and the intentions reached there with the follow-up
+list."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from stations.admin.base import ScopedAdmin, acting_user, request_scope
+from stations.admin.base import ScopedAdmin, acting_user, readonly_inline, request_scope
 from stations.admin.transfer import TransferMixin
-from stations.models import Booth, FairRegistration, Intention, JobFair
+from stations.models import (
+    Application,
+    Booth,
+    FairRegistration,
+    Intention,
+    JobFair,
+    JobPost,
+    JobSeeker,
+)
 from stations.models.fairs import FairFormat, FairStatus, IntentionStatus, RegistrationSource
 from stations.selectors.fairs import (
+    fair_application_list,
     fair_employers_in_scope,
     fair_posts_in_scope,
     fair_seekers_in_scope,
@@ -33,7 +49,9 @@ from stations.selectors.followup import intentions_idle
 from stations.selectors.scope import staff_in_scope
 from stations.services.fairs import (
     EDITABLE_FAIR_FIELDS,
+    LIVE_STATUSES,
     booth_set,
+    fair_apply,
     fair_booths_notify,
     fair_create,
     fair_move,
@@ -154,12 +172,83 @@ class BoothInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+@readonly_inline
+class FairApplicationInline(admin.TabularInline):
+    """Applications taken at the fair or from its stream, newest first; they are recorded
+    through "Record an application" (the same service the apps and tablets use)."""
+
+    model = Application
+    fk_name = "fair"
+    verbose_name = _("application at the fair")
+    verbose_name_plural = _("applications at the fair or from its stream")
+    fields = ["seeker_name", "post_title", "employer_name", "status", "applied_at"]
+    readonly_fields = fields  # type: ignore[assignment]  # the stubs know only plain names
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
+        # They follow the fair (in scope, with the page), wherever the post or the seeker
+        # is from; analysts see none.
+        return fair_application_list(request_scope(request))
+
+    @admin.display(description=_("seeker"))
+    def seeker_name(self, application: Application) -> str:
+        # Plain names, no links: a caller from another district has no page in this scope.
+        return str(application.seeker)
+
+    @admin.display(description=_("post"))
+    def post_title(self, application: Application) -> str:
+        return application.post.title
+
+    @admin.display(description=_("employer"))
+    def employer_name(self, application: Application) -> str:
+        return application.post.employer.name
+
+    @admin.display(description=_("applied at"))
+    def applied_at(self, application: Application) -> dt.datetime:
+        return application.created_at
+
+
+class BoothPostChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.employer.name} · {obj.title}"
+
+
+class FairApplicationForm(forms.Form):
+    """An application staff take for a caller (a comment or a call during a broadcast) or
+    at a booth."""
+
+    seeker = forms.ModelChoiceField(label=_("seeker"), queryset=JobSeeker.objects.none())
+    post = BoothPostChoiceField(
+        label=_("post"),
+        queryset=JobPost.objects.none(),
+        help_text=_("A post at one of the fair's booths."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        seekers: QuerySet[JobSeeker],
+        posts: QuerySet[JobPost],
+        admin_site: admin.AdminSite,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        seeker = self.fields["seeker"]
+        assert isinstance(seeker, forms.ModelChoiceField)
+        # Searched as the application form's seeker is (by name, ID number or phone).
+        seeker.widget = AutocompleteSelect(Application._meta.get_field("seeker"), admin_site)
+        seeker.widget.is_required = True
+        seeker.queryset = seekers
+        post = self.fields["post"]
+        assert isinstance(post, forms.ModelChoiceField)
+        post.queryset = posts
+
+
 @admin.register(JobFair)
 class JobFairAdmin(TransferMixin, ScopedAdmin):
     import_kind = "fairs"
     scope_selector = staticmethod(fairs_in_scope)
     form = JobFairAdminForm
-    inlines = [BoothInline]
+    inlines = [BoothInline, FairApplicationInline]
     list_display = [
         "name",
         "reference",
@@ -172,6 +261,8 @@ class JobFairAdmin(TransferMixin, ScopedAdmin):
         "jobs_offered",
         "registrations",
         "check_ins",
+        "viewers",
+        "applications",
     ]
     list_filter = ["status", "format", "series", ("station", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["station"]
@@ -183,6 +274,17 @@ class JobFairAdmin(TransferMixin, ScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[JobFair]:
         return fairs_counted(super().get_queryset(request))
+
+    def get_inlines(self, request: HttpRequest, obj: JobFair | None) -> list[Any]:
+        return list(self.inlines) if obj is not None else [BoothInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: JobFair | None = None) -> list[str]:
+        fixed = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return fixed
+        if request.user.has_perm("stations.add_application"):
+            return [*fixed, "applications", "record_application"]
+        return [*fixed, "applications"]
 
     @admin.display(description=_("booths"), ordering="booth_count")
     def booths(self, fair: JobFair) -> int:
@@ -199,6 +301,86 @@ class JobFairAdmin(TransferMixin, ScopedAdmin):
     @admin.display(description=_("checked in"), ordering="check_in_count")
     def check_ins(self, fair: JobFair) -> int:
         return getattr(fair, "check_in_count", 0)
+
+    @admin.display(description=_("applications"), ordering="application_count")
+    def applications(self, fair: JobFair) -> int:
+        return getattr(fair, "application_count", 0)
+
+    @admin.display(description=_("record an application"))
+    def record_application(self, fair: JobFair) -> str:
+        if fair.status not in LIVE_STATUSES:
+            return "-"  # over, or cancelled: it takes no applications
+        url = reverse("admin:stations_jobfair_application_add", args=[fair.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, self._record_label(fair))
+
+    def _record_label(self, fair: JobFair) -> str:
+        if fair.format == FairFormat.LIVE:
+            return gettext("Record an application from the stream")
+        return gettext("Record an application at a booth")
+
+    # Applications taken for callers: through fair_apply, as the API's.
+
+    def get_urls(self) -> list[Any]:
+        record = path(
+            "<path:object_id>/applications/add/",
+            self.admin_site.admin_view(self.application_add_view),
+            name="stations_jobfair_application_add",
+        )
+        return [record, *super().get_urls()]
+
+    def application_add_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Record an application for a seeker who called or commented during the broadcast
+        (or came to a booth): registered for the fair when they were not (from the stream
+        for a broadcast, at the counter otherwise)."""
+        fair = self.get_object(request, object_id)
+        if fair is None:
+            raise Http404
+        if not request.user.has_perm("stations.add_application"):
+            raise PermissionDenied
+        scope = request_scope(request)
+        form = FairApplicationForm(
+            request.POST or None,
+            seekers=fair_seekers_in_scope(scope),
+            posts=fair_posts_in_scope(scope)
+            .filter(booths__fair=fair)
+            .select_related("employer")
+            .distinct()
+            .order_by("employer__name", "title", "pk"),
+            admin_site=self.admin_site,
+        )
+        if request.method == "POST" and form.is_valid():
+            seeker, post = form.cleaned_data["seeker"], form.cleaned_data["post"]
+            try:
+                fair_apply(
+                    fair=fair,
+                    post=post,
+                    seeker=seeker,
+                    by=acting_user(request),
+                    now=timezone.now(),
+                    registration_source=RegistrationSource.COUNTER,
+                )
+            except DomainError as error:
+                _field_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(seeker)s applied for %(post)s at %(fair)s.")
+                    % {"seeker": seeker, "post": post, "fair": fair},
+                    messages.SUCCESS,
+                )
+                if "_addanother" in request.POST:
+                    return HttpResponseRedirect(request.path)
+                change = reverse("admin:stations_jobfair_change", args=[fair.pk])
+                return HttpResponseRedirect(change)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": fair,
+            "title": self._record_label(fair),
+            "applications": self.applications(fair),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/stations/fair_application_form.html", context)
 
     def save_model(self, request: HttpRequest, obj: JobFair, form: Any, change: bool) -> None:
         by = acting_user(request)

@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.models import AuditLog
 from core.progress import TextStream
-from stations.imports.base import ImportReport, Problem, RowKind, UnreadableFile, read_rows
+from stations.imports.base import (
+    ImportReport,
+    Outcome,
+    Problem,
+    Row,
+    RowKind,
+    UnreadableFile,
+    read_rows,
+)
 from stations.imports.dispatch import KINDS as DISPATCH_KINDS
 from stations.imports.fairs import KINDS as FAIR_KINDS
 from stations.imports.followup import KINDS as FOLLOWUP_KINDS
@@ -29,6 +37,15 @@ from stations.imports.records import (
     import_row_by_row,
 )
 from stations.imports.seekers import import_seekers
+
+
+def _import_ledger_row(row: Row, *, by: User | None, now: dt.datetime) -> Outcome:
+    # Programme ledgers are reporting's: imported on use, since stations never imports
+    # reporting at load (reporting sits above it).
+    from reporting.imports import import_ledger_row
+
+    return import_ledger_row(row, by=by, now=now)
+
 
 # Kinds imported row by row: the columns a file must have, and the function that imports
 # one row (each area of the suite adds its own kinds: fairs, 311 records, sign-ins).
@@ -53,6 +70,7 @@ ROW_KINDS: dict[str, RowKind] = {
     **DISPATCH_KINDS,
     **FAIR_KINDS,
     **FOLLOWUP_KINDS,
+    "ledgers": RowKind(("indicator", "region", "month", "value"), _import_ledger_row),
 }
 SEEKER_COLUMNS = ("full_name", "household", "residence_region")
 KINDS = ("seekers", *ROW_KINDS)

@@ -138,14 +138,15 @@ def _jobs_offered() -> Coalesce:
 
 
 def fairs_counted(fairs: QuerySet[JobFair]) -> QuerySet[JobFair]:
-    """``fairs`` with their booth, job, registration and check-in counts
-    (``booth_count``, ``jobs_offered_total``, ``registration_count``, ``check_in_count``),
-    each a subquery computed for the rows read only."""
+    """``fairs`` with their booth, job, registration, check-in and application counts
+    (``booth_count``, ``jobs_offered_total``, ``registration_count``, ``check_in_count``,
+    ``application_count``), each a subquery computed for the rows read only."""
     return fairs.annotate(
         booth_count=_count_of(Booth),
         jobs_offered_total=_jobs_offered(),
         registration_count=_count_of(FairRegistration),
         check_in_count=_count_of(FairRegistration, checked_in_at__isnull=False),
+        application_count=_count_of(Application),
     )
 
 
@@ -185,15 +186,17 @@ def intentions_overdue(
     return overdue.order_by("follow_up_by", "pk")
 
 
-def fair_application_list(scope: Scope, fair: JobFair) -> QuerySet[Application]:
-    """Applications made at the fair or from its stream, newest first (people's records:
-    none for analysts)."""
+def fair_application_list(scope: Scope, fair: JobFair | None = None) -> QuerySet[Application]:
+    """Applications made at the scope's fairs or from their streams (at ``fair`` only, when
+    given), newest first. They follow the fair, as registrations do, wherever the post or the
+    seeker is from (people's records: none for analysts)."""
     if not scope.personal_records:
         return Application.objects.none()
-    return (
-        Application.objects.filter(fair=fair)
-        .select_related("post__employer", "seeker", "placement")
-        .order_by("-created_at", "-pk")
+    applications = Application.objects.filter(fair__in=fairs_in_scope(scope))
+    if fair is not None:
+        applications = applications.filter(fair=fair)
+    return applications.select_related("post__employer", "seeker", "placement").order_by(
+        "-created_at", "-pk"
     )
 
 

@@ -58,7 +58,7 @@ from stations.models.fairs import IntentionStatus
 from stations.models.followup import OverdueKind, PlanStatus, ServiceKind
 from stations.models.organisation import StaffRole
 from stations.models.placements import ApplicationStatus
-from stations.selectors.fairs import intentions_in_scope
+from stations.selectors.fairs import intention_list, intentions_in_scope
 from stations.selectors.scope import Scope, scope_for, seekers_in_scope
 from stations.services.followup import EMPLOYED_STATUSES, duty_met
 
@@ -323,6 +323,14 @@ def intentions_idle(user: User | AnonymousUser, *, today: dt.date) -> QuerySet[I
     """The staff member's intentions past their follow-up date (the ``intention_idle``
     rule; its N days set the date)."""
     return intentions_followed_by(user).filter(follow_up_by__lt=today)
+
+
+def intention_follow_up_list(user: User | AnonymousUser, *, today: dt.date) -> QuerySet[Intention]:
+    """The staff member's idle intentions (``intentions_idle``) among the intentions of their
+    scope, as lists show them (``intention_list``), the longest idle first: the admin's
+    "mine, overdue" list, over the API."""
+    idle = intentions_idle(user, today=today).values("pk")
+    return intention_list(scope_for(user)).filter(pk__in=idle).order_by("follow_up_by", "pk")
 
 
 def followups_count(user: User | AnonymousUser, *, today: dt.date) -> dict[str, int]:

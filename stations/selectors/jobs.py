@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, F, FloatField, Func, IntegerField, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -29,6 +29,16 @@ LIST_FIELDS = (
     *("latitude", "longitude", "status", "employer__name", "region__code"),
     *("occupation__code", "occupation__name_zh_hans", "occupation__name_en"),
 )
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    """What a seeker narrows a list of open posts by, besides a place."""
+
+    occupation: str | None = None  # a code: posts of that occupation or of any below it
+    min_daily_wage: Decimal | None = None  # posts paying at least this as a day's pay
+    day: dt.date | None = None  # posts with work on that day
+    take_home: bool | None = None
 
 
 def open_jobs(*, listed: bool = False) -> QuerySet[JobPost]:
@@ -62,10 +72,9 @@ def jobs_near(
     A box around the circle narrows the rows on an index before the exact distance is
     computed. When no post in ``jobs`` needs its region's centre near the point (posts
     without coordinates are rare: work at a station), the posts' own columns are used
-    alone, and on PostgreSQL ``jobs_nearest_first`` can then read them from the sphere
-    index nearest first, so that a page of 20 reads about 20 posts, not every post within
-    the radius."""
-    lat_span, lon_span = _box_spans(latitude, radius_km)
+    alone, which the index on them serves. (Nearest first on PostgreSQL, the API reads
+    ``stations.selectors.nearest``' statement instead.)"""
+    lat_span, lon_span = box_spans(latitude, radius_km)
     lat_range = (latitude - lat_span, latitude + lat_span)
     lon_range = (longitude - lon_span, longitude + lon_span)
     placeless_near = JobPost.objects.filter(
@@ -76,12 +85,9 @@ def jobs_near(
     ).exists()
     if not placeless_near:
         jobs = jobs.filter(latitude__range=lat_range, longitude__range=lon_range)
-        jobs = jobs.annotate(
+        return jobs.annotate(
             distance_km=GreatCircleKm(F("latitude"), F("longitude"), latitude, longitude)
         ).filter(distance_km__lte=radius_km)
-        if connections[jobs.db].vendor == "postgresql":
-            jobs = jobs.alias(nearness=_SphereChord(latitude, longitude))
-        return jobs
     lat = Coalesce(F("latitude"), F("region__latitude"))
     lon = Coalesce(F("longitude"), F("region__longitude"))
     return (
@@ -99,28 +105,55 @@ def jobs_near(
 
 
 def jobs_nearest_first(jobs: QuerySet[JobPost]) -> QuerySet[JobPost]:
-    """``jobs_near``'s posts nearest first: by the sphere index where it applies (posts at
-    the same place then come in the index's order, the same from one page to the next),
-    else by distance, then id."""
-    if "nearness" in jobs.query.annotations:
-        return jobs.order_by(F("nearness"))
+    """``jobs_near``'s posts nearest first, posts as near as each other by id."""
     return jobs.order_by(F("distance_km"), "pk")
+
+
+def jobs_filtered(jobs: QuerySet[JobPost], filters: JobFilters) -> QuerySet[JobPost]:
+    """``jobs`` narrowed by ``filters``."""
+    if filters.occupation is not None:
+        prefix, inside = occupation_path_patterns(filters.occupation)
+        jobs = jobs.filter(
+            Q(occupation__path__startswith=prefix) | Q(occupation__path__contains=inside)
+        )
+    if filters.min_daily_wage is not None:
+        jobs = jobs_paying_at_least(jobs, filters.min_daily_wage)
+    if filters.day is not None:
+        jobs = jobs_on(jobs, filters.day)
+    if filters.take_home is not None:
+        jobs = jobs.filter(take_home=filters.take_home)
+    return jobs
+
+
+def occupation_path_patterns(code: str) -> tuple[str, str]:
+    """An occupation is at or under ``code`` when its path (``4/4-03/4-03-02/``) begins
+    with the first pattern (``code`` is a major group) or holds the second (any other)."""
+    return f"{code}/", f"/{code}/"
 
 
 def jobs_paying_at_least(jobs: QuerySet[JobPost], daily_wage: Decimal) -> QuerySet[JobPost]:
     """Posts whose offer, as a day's pay, reaches ``daily_wage`` (piece rates never do)."""
-    return jobs.filter(
-        Q(wage_unit=WageUnit.DAY, wage_amount__gte=daily_wage)
-        | Q(wage_unit=WageUnit.HOUR, wage_amount__gte=daily_wage / HOURS_PER_DAY)
-        | Q(wage_unit=WageUnit.MONTH, wage_amount__gte=daily_wage * WORKING_DAYS_PER_MONTH)
-    )
+    least = Q()
+    for unit, amount in wage_thresholds(daily_wage).items():
+        least |= Q(wage_unit=unit, wage_amount__gte=amount)
+    return jobs.filter(least)
+
+
+def wage_thresholds(daily_wage: Decimal) -> dict[WageUnit, Decimal]:
+    """The least offer per unit that makes ``daily_wage`` (200 a day: 25 an hour, 4350 a
+    month); piece rates have none."""
+    return {
+        WageUnit.DAY: daily_wage,
+        WageUnit.HOUR: daily_wage / HOURS_PER_DAY,
+        WageUnit.MONTH: daily_wage * WORKING_DAYS_PER_MONTH,
+    }
 
 
 def jobs_on(jobs: QuerySet[JobPost], day: dt.date) -> QuerySet[JobPost]:
     return jobs.filter(starts_on__lte=day, ends_on__gte=day)
 
 
-def _box_spans(latitude: float, radius_km: float) -> tuple[float, float]:
+def box_spans(latitude: float, radius_km: float) -> tuple[float, float]:
     """Half the height and width, in degrees, of the smallest box holding the circle.
 
     The circle reaches ``radius_km / R`` radians north and south, and east and west
@@ -132,10 +165,20 @@ def _box_spans(latitude: float, radius_km: float) -> tuple[float, float]:
     return lat_span, lon_span
 
 
+def great_circle_sql(lat: str, lon: str, latitude: str, cos_latitude: str, longitude: str) -> str:
+    """The SQL of the great-circle distance in km from the point at SQL ``lat`` and ``lon``
+    (degrees) to the point at ``latitude``, ``longitude``, by the haversine formula:
+    ``2R asin(sqrt(sin²((φ - φ₀)/2) + cos φ₀ cos φ sin²((λ - λ₀)/2)))``."""
+    return (
+        f"({2 * EARTH_RADIUS_KM!r} * ASIN(SQRT(POWER(SIN(RADIANS({lat} - {latitude}) / 2), 2)"
+        f" + {cos_latitude} * COS(RADIANS({lat}))"
+        f" * POWER(SIN(RADIANS({lon} - {longitude}) / 2), 2))))"
+    )
+
+
 class GreatCircleKm(Func):
     """The great-circle distance in km from the point given by two expressions (degrees)
-    to a fixed point, by the haversine formula:
-    ``2R asin(sqrt(sin²((φ - φ₀)/2) + cos φ₀ cos φ sin²((λ - λ₀)/2)))``.
+    to a fixed point (``great_circle_sql``).
 
     One SQL template rather than a tree of ``Sin``, ``Power``, ...: the tree costs more to
     build and compile than the query costs the database. From (36.06, 103.84) to (36.09,
@@ -162,46 +205,9 @@ class GreatCircleKm(Func):
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
         latitude, longitude = self.point
-        sql = (
-            f"(%s * ASIN(SQRT(POWER(SIN(RADIANS({lat} - %s) / 2), 2) + %s * COS(RADIANS({lat}))"
-            f" * POWER(SIN(RADIANS({lon} - %s) / 2), 2))))"
-        )
-        params = [2 * EARTH_RADIUS_KM, *lat_params, latitude, math.cos(math.radians(latitude))]
+        sql = great_circle_sql(lat, lon, "%s", "%s", "%s")
+        params = [*lat_params, latitude, math.cos(math.radians(latitude))]
         return sql, (*params, *lat_params, *lon_params, longitude)
-
-
-class _SphereChord(Func):
-    """PostgreSQL only: the straight line from the post to a fixed point through the unit
-    sphere, between two ``cube`` points (the cube extension). It grows with the
-    great-circle distance, and ``jobpost_open_sphere`` (migration 0006) indexes the posts'
-    side of it, so ``ORDER BY`` it with a ``LIMIT`` reads open posts nearest first."""
-
-    output_field = FloatField()
-    POST = (
-        "cube(ARRAY[COS(RADIANS({lat})) * COS(RADIANS({lon})),"
-        " COS(RADIANS({lat})) * SIN(RADIANS({lon})), SIN(RADIANS({lat}))])"
-    )
-
-    def __init__(self, latitude: float, longitude: float) -> None:
-        super().__init__(F("latitude"), F("longitude"))
-        lat, lon = math.radians(latitude), math.radians(longitude)
-        self.point = (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
-
-    def as_sql(
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> tuple[str, tuple[Any, ...]]:
-        (lat, lat_params), (lon, lon_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        if lat_params or lon_params:
-            raise ValueError("the sphere index holds the post's own columns only")
-        return f"({self.POST.format(lat=lat, lon=lon)} <-> cube(ARRAY[%s, %s, %s]))", self.point
 
 
 class _HeldOpenings(Func):

@@ -101,10 +101,33 @@ ROLE_PERMISSIONS: dict[StaffRole, dict[str, list[str]]] = {
 # changing accounts (and so superuser flags) stays with superusers. Counter staff see the
 # recommendations and the messages sent to the people they serve.
 _OUTBOX = ["matching.view_notification", "matching.view_recommendation"]
+# Reporting (named, never imported: reporting sits above stations). Analysts read the
+# catalogue, ledgers, targets and closes; the bureau administrator also enters ledgers and
+# targets, makes report keys and opens the records behind a figure.
+_REPORTS = [
+    "reporting.view_indicator",
+    "reporting.view_indicatorversion",
+    "reporting.view_programmeledger",
+    "reporting.view_annualtarget",
+    "reporting.view_monthclose",
+]
+_REPORTS_ADMIN = [
+    *_REPORTS,
+    "reporting.add_programmeledger",
+    "reporting.change_programmeledger",
+    "reporting.delete_programmeledger",
+    "reporting.add_annualtarget",
+    "reporting.change_annualtarget",
+    "reporting.view_reporttoken",
+    "reporting.add_reporttoken",
+    "reporting.view_outcome",
+]
 OTHER_APP_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.STATION_STAFF: _OUTBOX,
     StaffRole.EMPLOYMENT_PROFESSIONAL: _OUTBOX,
+    StaffRole.BUREAU_ANALYST: _REPORTS,
     StaffRole.BUREAU_ADMIN: [
+        *_REPORTS_ADMIN,
         "core.view_auditlog",
         "auth.view_user",
         *_OUTBOX,
@@ -131,7 +154,7 @@ def role_groups_ensure() -> dict[StaffRole, Group]:
     permissions = {
         f"{permission.content_type.app_label}.{permission.codename}": permission
         for permission in Permission.objects.filter(
-            content_type__app_label__in=["stations", "core", "auth", "matching"]
+            content_type__app_label__in=["stations", "core", "auth", "matching", "reporting"]
         ).select_related("content_type")
     }
     groups = {}

@@ -1,7 +1,10 @@
 """The authorisation matrix: every operation of the /api/v1 schema, run as nobody, as
-another seeker and as staff of another station, against the records of one station and its
-seeker. Nobody outside reaches them, and nobody learns they exist: a record out of reach
-answers exactly as an id that does not exist (404, not 403)."""
+another seeker, as staff of another station, as staff of every other kind of scope the admin
+knows (a district's station staff and grid staff, another city's employment professional,
+bureau analyst and bureau administrator) and as another city's report key, against the
+records of one station and its seeker. Nobody outside reaches them, and nobody learns they
+exist: a record out of reach answers exactly as an id that does not exist (404, not 403), a
+region out of reach exactly as a region with no records."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from rest_framework.test import APIClient
 
 from matching.models import Device, Notification
 from matching.services.outbox import notify_seeker
+from reporting.services.tokens import report_token_issue
 from stations.models import (
     Application,
     Intention,
@@ -27,6 +31,7 @@ from stations.models import (
     JobPost,
     JobSeeker,
     Placement,
+    Region,
     SignIn,
     Station,
     WageClaim,
@@ -120,9 +125,12 @@ def tenant(name: str, phone: str) -> Tenant:
     seeker_api = APIClient()
     seeker = JobSeeker.objects.get(pk=login(seeker_api, phone)["seeker_id"])
     JobSeeker.objects.filter(pk=seeker.pk).update(registering_station=station, full_name=name)
-    employer = EmployerFactory(registering_station=station)
-    draft_post = PostFactory(station=station, employer=employer, status=JobPost.Status.DRAFT)
-    open_post = PostFactory(station=station, employer=employer, openings=3)
+    # Named after the tenant, so that a list leaking them shows the name.
+    employer = EmployerFactory(registering_station=station, name=f"{name}劳务公司")
+    draft_post = PostFactory(
+        station=station, employer=employer, status=JobPost.Status.DRAFT, title=f"{name}草稿"
+    )
+    open_post = PostFactory(station=station, employer=employer, openings=3, title=f"{name}装卸工")
     now = timezone.now()
     application = application_create(
         post=open_post, seeker=seeker, source=Application.Source.APP, by=None, now=now
@@ -173,6 +181,10 @@ def tenant(name: str, phone: str) -> Tenant:
         fair=held_fair, seeker=seeker, employer=employer, by=None, now=now
     )  # fmt: skip
     fair_close(fair=held_fair, by=None, now=now)
+    # Idle since yesterday: on the station's follow-up list of intentions.
+    Intention.objects.filter(pk=intention.pk).update(
+        follow_up_by=timezone.localdate(now) - dt.timedelta(days=1)
+    )
     # The seeker's 311 plan (tagged with a key group) and a training referral.
     seeker_key_group_add(
         seeker=seeker,
@@ -387,6 +399,8 @@ def test_staff_of_another_station_reach_none_of_its_records(world):
         rows = beta.staff.get(path, {"page_size": 100}).json()["results"]
         text = json.dumps(rows, ensure_ascii=False)
         assert "alpha" not in text, path
+    idle = beta.staff.get("/api/v1/staff/follow-ups/intentions").json()["results"]
+    assert [row["id"] for row in idle] == [beta.intention.pk]
     own_posts = beta.staff.get("/api/v1/staff/posts").json()["results"]
     assert {row["id"] for row in own_posts} == {beta.draft_post.pk, beta.open_post.pk}
 
@@ -430,3 +444,135 @@ def test_the_owners_reach_their_own_records(world):
     assert reads
     assert set(reads.values()) == {200}
     assert alpha.seeker_api.get(f"/api/v1/jobs/{alpha.open_post.pk}").status_code == 200
+
+
+# --- Other kinds of scope ------------------------------------------------------------------
+
+# Staff of every other kind of scope: a district next to alpha's (Qilihe, beside Chengguan),
+# and another city (Sanmenxia). Each reaches none of alpha's records.
+OTHER_SCOPES = {
+    "district station staff": (StaffRole.STATION_STAFF, "620103"),
+    "district grid staff": (StaffRole.GRID_STAFF, "620103"),
+    "city employment professional": (StaffRole.EMPLOYMENT_PROFESSIONAL, "411200"),
+    "city bureau analyst": (StaffRole.BUREAU_ANALYST, "411200"),
+    "city bureau admin": (StaffRole.BUREAU_ADMIN, "411200"),
+}
+# Lists published to every login: open posts, upcoming fairs, training courses.
+PUBLISHED_LISTS = {"/api/v1/jobs", "/api/v1/fairs", "/api/v1/training-courses"}
+# A valid query for each report, about alpha's district; {region} is filled in.
+REPORT_QUERIES: dict[str, dict[str, str]] = {
+    "/api/v1/reports/indicators": {},
+    "/api/v1/reports/rollups": {"from": "2025-01", "to": "2025-03"},
+    "/api/v1/reports/figures": {"from": "2025-01", "to": "2025-03"},
+    "/api/v1/reports/records": {"from": "2025-01", "to": "2025-03", "indicator": "new_urban_jobs"},
+    "/api/v1/reports/bulletin": {"as_of": "2025-03"},
+}
+# A region outside every outsider's scope with no records: what alpha's region must look like.
+EMPTY_REGION = "620104"
+
+
+def region_staff(role: StaffRole, region: str, username: str) -> APIClient:
+    user = UserFactory(username=username)
+    staff_assign(user=user, role=role, region=Region.objects.get(code=region))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {staff_login(api, username).json()['token']}")
+    return api
+
+
+def report_key(region: str) -> APIClient:
+    _token, key = report_token_issue(
+        name="another bureau",
+        region=Region.objects.get(code=region),
+        by=UserFactory(username="key-maker"),
+        lifetime=dt.timedelta(days=1),
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Report {key}")
+    return api
+
+
+def report_answer(api: APIClient, path: str, region: str):
+    query = dict(REPORT_QUERIES[path])
+    if path != "/api/v1/reports/indicators":
+        query["region"] = region
+    response = api.get(path, query, HTTP_ACCEPT_LANGUAGE="en")
+    return response.status_code, response.json() if response.status_code >= 400 else None
+
+
+def test_every_report_is_in_the_matrix():
+    reports = {path for path, _ in OPERATIONS if path.startswith("/api/v1/reports/")}
+    assert reports == set(REPORT_QUERIES), "add the new report's query to REPORT_QUERIES"
+    assert all(method == "GET" for path, method in OPERATIONS if path in REPORT_QUERIES)
+
+
+@pytest.mark.parametrize("kind", sorted(OTHER_SCOPES))
+def test_staff_of_another_kind_of_scope_reach_none_of_a_stations_records(world, kind):
+    alpha, _ = world
+    role, region = OTHER_SCOPES[kind]
+    outsider = region_staff(role, region, username=kind.replace(" ", "-"))
+
+    answers = _outsider_matrix(outsider, alpha)
+
+    for (path, method), (theirs, unknown) in answers.items():
+        # 403 where the role may not do it at all, else 404: never anything about the record.
+        assert (path, method, theirs.status_code in {403, 404}) == (path, method, True)
+        assert (theirs.status_code, theirs.json()) == (unknown.status_code, unknown.json()), (
+            path,
+            method,
+        )
+        if path.startswith("/api/v1/me/"):
+            assert theirs.status_code == 403, (path, method)
+    # Their lists (and those of their role they may not read: 403) hold nothing of alpha's.
+    for path, method in OPERATIONS:
+        if method != "GET" or "{" in path or path in PUBLISHED_LISTS or path in REPORT_QUERIES:
+            continue
+        response = outsider.get(path, {"page_size": 100})
+        assert (path, response.status_code in {200, 403}) == (path, True)
+        assert "alpha" not in json.dumps(response.json(), ensure_ascii=False), path
+
+
+def test_readers_outside_a_region_learn_nothing_of_its_reports(world):
+    alpha, beta = world
+    readers = {
+        kind: region_staff(role, region, username=kind.replace(" ", "-"))
+        for kind, (role, region) in OTHER_SCOPES.items()
+    }
+    readers["city report key"] = report_key("411200")
+    readers["district report key"] = report_key("620103")
+    alphas_region = alpha.station.region.code
+    assert alphas_region not in {EMPTY_REGION, "620103", "411200"}
+
+    for kind, api in readers.items():
+        for path in REPORT_QUERIES:
+            theirs = report_answer(api, path, alphas_region)
+            # The answer for alpha's region is the answer for any region out of reach.
+            assert theirs == report_answer(api, path, EMPTY_REGION), (kind, path)
+            if path == "/api/v1/reports/indicators":
+                expected = 200  # the catalogue: no region's figures
+            elif path == "/api/v1/reports/records" and (
+                kind.endswith("key") or kind == "city bureau analyst"
+            ):
+                expected = 403  # they never open records, whatever the region
+            else:
+                expected = 404
+            assert (kind, path, theirs[0]) == (kind, path, expected)
+    # Those who read no reports at all are refused outright, whatever the region.
+    for kind, api in {"seeker": beta.seeker_api, "station staff": beta.staff}.items():
+        for path in REPORT_QUERIES:
+            assert (kind, path, report_answer(api, path, alphas_region)[0]) == (kind, path, 403)
+
+
+def test_a_report_key_reads_reports_and_nothing_else(world):
+    alpha, _ = world
+    key = report_key("620100")  # alpha's own city: it still opens none of alpha's records
+    answers = {
+        (path, method): call(key, path, method, getattr(alpha, ID_OF[path]).pk)
+        if path in ID_OF
+        else call(key, path, method, None)
+        for path, method in OPERATIONS
+        if (path, method) not in PUBLIC and path not in REPORT_QUERIES
+    }
+
+    wrong = {op: r.status_code for op, r in answers.items() if r.status_code != 401}
+    assert wrong == {}
+    assert report_answer(key, "/api/v1/reports/rollups", alpha.station.region.code)[0] == 200

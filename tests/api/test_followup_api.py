@@ -7,10 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from stations.models import (
+    Intention,
+    JobFair,
     JobPost,
     JobSeeker,
     KeyGroup,
@@ -18,14 +22,17 @@ from stations.models import (
     ServicePlan,
     ServiceRecord,
 )
-from stations.models.followup import PlanStatus
+from stations.models.followup import OverdueKind, PlanStatus
 from stations.models.organisation import StaffRole
+from stations.selectors.followup import followups_count
+from stations.services.fairs import booth_set, fair_open, intention_lapse, intention_record
 from stations.services.followup import guidance_record, referral_create
 from stations.services.seekers import seeker_key_group_add, seeker_skill_set
 from stations.services.staff import staff_assign
 from tests.api.test_seeker_api import login
 from tests.api.test_staff_api import clerk_at, staff_login
 from tests.factories import (
+    FairFactory,
     PostFactory,
     SeekerFactory,
     StationFactory,
@@ -120,6 +127,154 @@ def test_the_follow_up_list_holds_the_callers_overdue_plans(api, station):
 
     assert [(row["seeker"], row["rule"]) for row in rows] == [(late.pk, "no_first_push")]
     assert rows[0]["plan"] == plan_of(late).pk
+
+
+# --- Idle fair intentions among the follow-ups -----------------------------------------------
+
+UNKNOWN_ID = 2_000_000_000
+IDLE = "/api/v1/staff/follow-ups/intentions"
+
+
+def fair_at(station) -> tuple[JobFair, JobPost]:
+    """A fair of the station under way, with a booth for one post."""
+    now = timezone.now()
+    fair = FairFactory(
+        station=station, starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3)
+    )
+    fair = fair_open(fair=fair, by=None, now=now)
+    post = PostFactory(station=station)
+    booth_set(fair=fair, employer=post.employer, posts=[post], by=None)
+    return fair, post
+
+
+def intention_due(
+    fair: JobFair, post: JobPost, *, in_days: int, assigned_to: User | None = None
+) -> Intention:
+    """An open intention at the fair whose next follow-up is due ``in_days`` from today
+    (negative: that many days past it)."""
+    intention = intention_record(
+        fair=fair,
+        seeker=SeekerFactory(),
+        employer=post.employer,
+        assigned_to=assigned_to,
+        by=None,
+        now=timezone.now(),
+    )
+    due = timezone.localdate() + dt.timedelta(days=in_days)
+    Intention.objects.filter(pk=intention.pk).update(follow_up_by=due)
+    return intention
+
+
+def test_the_callers_idle_fair_intentions_are_their_follow_ups_the_longest_idle_first(api, station):
+    me = User.objects.get(username=f"clerk-{station.code}")
+    colleague = UserFactory()
+    fair, post = fair_at(station)
+    mine = intention_due(fair, post, in_days=-3, assigned_to=me)
+    unassigned = intention_due(fair, post, in_days=-1)
+    intention_due(fair, post, in_days=-5, assigned_to=colleague)  # the colleague's
+    intention_due(fair, post, in_days=2)  # not due yet
+    lapsed = intention_due(fair, post, in_days=-4)
+    intention_lapse(intention=lapsed, by=None, now=timezone.now())
+    intention_due(*fair_at(StationFactory()), in_days=-6)  # another station's fair
+
+    listed = api.get(IDLE).json()
+
+    assert [row["id"] for row in listed["results"]] == [mine.pk, unassigned.pk]
+    assert listed["count"] == followups_count(me, today=timezone.localdate())["intention_idle"]
+    first = listed["results"][0]
+    assert first["overdue"] is True
+    assert first["assigned_to"]["id"] == me.pk
+    assert first["follow_up_by"] == (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    assert (first["fair"]["id"], first["employer"]["id"]) == (fair.pk, post.employer_id)
+
+
+def test_idle_intentions_filter_by_assignee_fair_and_seeker(api, station):
+    me = User.objects.get(username=f"clerk-{station.code}")
+    fair, post = fair_at(station)
+    other_fair, other_post = fair_at(station)
+    mine = intention_due(fair, post, in_days=-2, assigned_to=me)
+    unassigned = intention_due(other_fair, other_post, in_days=-1)
+
+    def ids(**params) -> list[int]:
+        response = api.get(IDLE, params)
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids(mine="true") == [mine.pk]
+    assert ids(mine="false") == [unassigned.pk]
+    assert ids(fair=other_fair.pk) == [unassigned.pk]
+    assert ids(seeker=mine.seeker_id) == [mine.pk]
+    assert api.get(IDLE, {"fair": "x"}).status_code == 400
+
+
+def test_idle_intentions_of_another_scope_are_not_found_as_if_they_did_not_exist(station):
+    fair, post = fair_at(station)
+    ours = intention_due(fair, post, in_days=-2)
+    elsewhere = StationFactory()
+    theirs = intention_due(*fair_at(elsewhere), in_days=-2)
+    outsider = clerk_at(elsewhere)
+
+    listed = outsider.get(IDLE).json()
+    by_our_fair = outsider.get(IDLE, {"fair": fair.pk})
+    by_unknown_fair = outsider.get(IDLE, {"fair": UNKNOWN_ID})
+    our_row = outsider.get(f"/api/v1/staff/intentions/{ours.pk}")
+    unknown_row = outsider.get(f"/api/v1/staff/intentions/{UNKNOWN_ID}")
+
+    assert [row["id"] for row in listed["results"]] == [theirs.pk]
+    assert by_our_fair.status_code == by_unknown_fair.status_code == 200
+    assert by_our_fair.json() == by_unknown_fair.json()
+    assert by_our_fair.json()["results"] == []
+    assert our_row.status_code == unknown_row.status_code == 404
+    assert our_row.json() == unknown_row.json()
+
+
+def test_analysts_follow_no_intentions_up(station):
+    staff_assign(
+        user=UserFactory(username="analyst"), role=StaffRole.BUREAU_ANALYST, region=region("620100")
+    )
+    intention_due(*fair_at(station), in_days=-2)
+    analyst = APIClient()
+    token = staff_login(analyst, "analyst").json()["token"]
+    analyst.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert analyst.get(IDLE).status_code == 403
+
+
+@pytest.mark.parametrize("count", [3, 9])
+def test_the_idle_intentions_list_costs_a_fixed_number_of_queries(
+    api, station, count, django_assert_max_num_queries
+):
+    me = User.objects.get(username=f"clerk-{station.code}")
+    for index in range(count):
+        fair, post = fair_at(station)
+        intention_due(fair, post, in_days=-1 - index, assigned_to=me if index % 2 else None)
+    api.get(IDLE)  # warm: the token's user and permissions
+
+    with django_assert_max_num_queries(8):
+        response = api.get(IDLE, {"page_size": 100})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == count
+
+
+def test_the_idle_intentions_list_is_in_the_schema_with_its_filters_and_pages():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    operation = schema["paths"][IDLE]["get"]
+
+    assert {parameter["name"] for parameter in operation["parameters"]} == {
+        "fair",
+        "seeker",
+        "employer",
+        "mine",
+        "reached_from",
+        "reached_until",
+        "page",
+        "page_size",
+    }
+    listed = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert listed == {"$ref": "#/components/schemas/PaginatedIntentionList"}
+    assert OverdueKind.INTENTION_IDLE in operation["description"]
 
 
 def test_a_plan_shows_its_services_and_another_stations_plan_is_not_found(api, station):

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -14,7 +15,7 @@ from matching.models import Notification
 from matching.services.outbox import notifications_dispatch, notify_seeker
 from stations.models import JobPost, JobSeeker, LoginCode, Occupation, SeekerSkill
 from stations.services.applications import application_create
-from tests.factories import EmployerFactory, PostFactory, SeekerFactory
+from tests.factories import EmployerFactory, PostFactory, SeekerFactory, StationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +202,28 @@ def test_jobs_near_a_point_come_nearest_first_with_their_distance(api, jobs):
     assert [r["id"] for r in results] == [jobs["hourly"].pk, jobs["near"].pk, jobs["farther"].pk]
     assert results[1]["distance_km"] == pytest.approx(0.14, abs=0.05)
     assert results[2]["distance_km"] == pytest.approx(3.6, abs=0.3)
+
+
+def test_a_post_worked_at_a_station_is_found_at_its_districts_centre(api, jobs):
+    at_station = PostFactory(
+        title="微工厂", latitude=None, longitude=None, work_at_station=StationFactory()
+    )  # in Chengguan, whose centre is (36.057, 103.841)
+    login(api)
+    query = {"lat": 36.057, "lon": 103.841, "radius_km": 1}
+    listed = api.get("/api/v1/jobs", query).json()["results"]
+    assert [item["id"] for item in listed] == [at_station.pk, jobs["hourly"].pk, jobs["near"].pk]
+    assert (listed[0]["distance_km"], listed[0]["latitude"]) == (0.0, None)
+
+
+def test_jobs_near_a_point_cost_a_query_for_the_token_and_one_for_the_page(
+    api, jobs, django_assert_num_queries
+):
+    login(api)
+    query = {"lat": 36.06, "lon": 103.84, "radius_km": 10, "min_wage": 100}
+    api.get("/api/v1/jobs", query)
+    # The ORM (SQLite) first asks whether a post placed by its district's centre is near.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 3):
+        assert len(api.get("/api/v1/jobs", query).json()["results"]) == 3
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

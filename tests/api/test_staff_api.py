@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from stations.models import (
@@ -199,6 +200,26 @@ def test_a_post_update_changes_its_details_and_requirements(api, station):
     fixed = api.patch(f"/api/v1/staff/posts/{post.pk}", {"reference": "X-1"}, format="json")
     assert fixed.status_code == 400
     assert "reference" in fixed.json()["errors"]
+
+
+def test_shift_times_are_kept_to_the_second(api, station):
+    # A fraction of a second would be returned as "18:30:38.500000", which the schema's
+    # ``format: time`` refuses.
+    post = PostFactory(employer=EmployerFactory(registering_station=station), station=station)
+
+    changed = api.patch(
+        f"/api/v1/staff/posts/{post.pk}",
+        {"shift_starts_at": "07:15", "shift_ends_at": "18:30:38.5"},
+        format="json",
+    )
+
+    assert changed.status_code == 200, changed.json()
+    assert (changed.json()["shift_starts_at"], changed.json()["shift_ends_at"]) == (
+        "07:15:00",
+        "18:30:38",
+    )
+    post.refresh_from_db()
+    assert post.shift_ends_at == dt.time(18, 30, 38)
 
 
 @pytest.mark.parametrize(
@@ -574,3 +595,35 @@ def test_the_admin_login_locks_out_the_same_way(client, station):
     assert "_auth_user_id" not in client.session
     # The API refuses the same pair too: one lockout for both doors.
     assert staff_login(APIClient(), "counter").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "row", "conflicts"),
+    [
+        ("/api/v1/staff/fairs", "Fair", "Fair", True),
+        (
+            "/api/v1/staff/fairs/{id}/applications",
+            "FairApplicationRecord",
+            "StaffApplication",
+            True,
+        ),
+        ("/api/v1/staff/intentions", "IntentionRecord", "Intention", True),
+        ("/api/v1/staff/guidance-sessions", "GuidanceRecord", "GuidanceSession", False),
+        ("/api/v1/staff/training-courses", "Course", "Course", True),
+        ("/api/v1/staff/training-referrals", "ReferralCreate", "TrainingReferral", True),
+    ],
+)
+def test_a_list_that_records_rows_documents_the_body_it_reads_and_the_row_it_answers(
+    path, body, row, conflicts
+):
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"][path]["post"]
+
+    read = operation["requestBody"]["content"]["application/json"]["schema"]
+    answers = operation["responses"]
+
+    assert read == {"$ref": f"#/components/schemas/{body}"}
+    assert answers["201"]["content"]["application/json"]["schema"] == {
+        "$ref": f"#/components/schemas/{row}"
+    }
+    assert ("409" in answers) is conflicts
+    assert {"400", "401", "403", "404"} <= set(answers)

@@ -57,6 +57,21 @@ def test_database_url_selects_postgresql_with_persistent_checked_connections():
     assert database["CONN_HEALTH_CHECKS"] is True
 
 
+def test_postgresql_plans_prepared_statements_once_unless_they_are_turned_off():
+    url = "postgres://someone@db.internal:5433/stations?options=-c%20statement_timeout%3D5000"
+    prepared = settings_in_fresh_process("DATABASES", DATABASE_URL=url)["DATABASES"]["default"]
+    unprepared = settings_in_fresh_process(
+        "DATABASES", DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0"
+    )["DATABASES"]["default"]
+
+    assert prepared["OPTIONS"]["options"] == (
+        "-c statement_timeout=5000 -c plan_cache_mode=force_generic_plan"
+    )
+    assert prepared["OPTIONS"]["prepare_threshold"] > 10**9
+    assert unprepared["OPTIONS"]["options"] == "-c statement_timeout=5000"
+    assert "prepare_threshold" not in unprepared["OPTIONS"]
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_python("import django; django.setup()", DEBUG="0")
     assert result.returncode != 0
@@ -119,7 +134,7 @@ def test_time_zone_and_languages():
     assert values["TIME_ZONE"] == "Asia/Shanghai"
     assert values["USE_TZ"] is True
     assert [code for code, _ in values["LANGUAGES"]] == ["zh-hans", "en"]
-    assert "django.middleware.locale.LocaleMiddleware" in values["MIDDLEWARE"]
+    assert "core.middleware.LocaleMiddleware" in values["MIDDLEWARE"]
 
 
 def test_django_log_lines_are_printed_once():

@@ -28,6 +28,7 @@ from stations.models import (
     FairRegistration,
     Intention,
     JobFair,
+    JobPost,
     Occupation,
     OverdueRule,
     Placement,
@@ -1194,6 +1195,146 @@ def test_the_fair_pages_render_for_open_and_closed_records(admin_client, fair_da
     answers = {page: admin_client.get(page).status_code for page in pages}
 
     assert set(answers.values()) == {200}, answers
+
+
+# The admin: applications at a fair or from its stream
+
+
+def broadcast_of(station, now, *, viewers: int = 0) -> tuple[JobFair, JobPost]:
+    """A live broadcast of the station under way, with a booth for one post."""
+    fair = fair_under_way(
+        now, station=station, format="live", venue="", stream_url="https://live.example.cn/7"
+    )
+    post = PostFactory(station=station, openings=5, title="电焊工")
+    booth_set(fair=fair, employer=post.employer, posts=[post], by=None)
+    if viewers:
+        fair = fair_viewers_record(fair=fair, viewers=viewers, by=None)
+    return fair, post
+
+
+def record_url(fair: JobFair) -> str:
+    return reverse("admin:stations_jobfair_application_add", args=[fair.pk])
+
+
+def test_staff_see_a_broadcasts_applications_and_record_one_for_a_caller(client, seeded, now):
+    station = StationFactory()
+    clerk = admin_staff(client, stations=[station])
+    fair, post = broadcast_of(station, now, viewers=340)
+    fair_apply(fair=fair, post=post, seeker=SeekerFactory(full_name="早到的"), by=None, now=now)
+    caller = SeekerFactory(registering_station=station, full_name="来电的")
+    fair_page = reverse("admin:stations_jobfair_change", args=[fair.pk])
+
+    before = client.get(fair_page).content.decode()
+    form = client.get(record_url(fair))
+    recorded = client.post(record_url(fair), {"seeker": caller.pk, "post": post.pk})
+    after = client.get(fair_page).content.decode()
+    listed = client.get(reverse("admin:stations_jobfair_changelist"))
+
+    assert "早到的" in before
+    assert "来电的" not in before
+    assert record_url(fair) in before  # the button on the fair's page
+    assert form.status_code == 200
+    assert [choice for _, choice in form.context["form"].fields["post"].choices][1:] == [
+        f"{post.employer.name} · 电焊工"
+    ]
+    assert recorded.status_code == 302
+    assert recorded["Location"] == fair_page
+    application = Application.objects.get(seeker=caller)
+    assert (application.fair, application.post) == (fair, post)
+    assert application.source == Application.Source.FAIR
+    assert application.events.get().actor == clerk
+    assert (
+        FairRegistration.objects.get(fair=fair, seeker=caller).source == RegistrationSource.STREAM
+    )
+    assert "来电的" in after
+    (row,) = listed.context["cl"].result_list
+    assert (row.viewers, row.application_count) == (340, 2)
+
+
+def test_save_and_take_another_comes_back_to_the_form(client, seeded, now):
+    station = StationFactory()
+    admin_staff(client, stations=[station])
+    fair, post = broadcast_of(station, now)
+    caller = SeekerFactory(registering_station=station)
+
+    recorded = client.post(
+        record_url(fair), {"seeker": caller.pk, "post": post.pk, "_addanother": "1"}, follow=True
+    )
+
+    assert recorded.redirect_chain == [(record_url(fair), 302)]
+    assert f"{caller} applied for 电焊工" in recorded.content.decode()
+    assert "Applications so far: 1" in recorded.content.decode()
+
+
+def test_an_application_out_of_reach_twice_or_after_the_fair_is_refused_with_the_reason(
+    client, seeded, now
+):
+    station = StationFactory()
+    admin_staff(client, stations=[station])
+    fair, post = broadcast_of(station, now)
+    caller = SeekerFactory(registering_station=station)
+    stranger = SeekerFactory(registering_station=StationFactory())  # out of reach
+    elsewhere_post = PostFactory(station=station)  # at no booth of the fair
+
+    client.post(record_url(fair), {"seeker": caller.pk, "post": post.pk})
+    twice = client.post(record_url(fair), {"seeker": caller.pk, "post": post.pk})
+    out_of_reach = client.post(record_url(fair), {"seeker": stranger.pk, "post": post.pk})
+    not_at_the_fair = client.post(
+        record_url(fair), {"seeker": caller.pk, "post": elsewhere_post.pk}
+    )
+    fair_close(fair=fair, by=None, now=now)
+    after_the_fair = client.post(
+        record_url(fair), {"seeker": SeekerFactory(registering_station=station).pk, "post": post.pk}
+    )
+
+    assert twice.status_code == 200
+    assert twice.context["form"].non_field_errors() == [
+        "This seeker already has a live application for this post."
+    ]
+    assert "seeker" in out_of_reach.context["form"].errors
+    assert "post" in not_at_the_fair.context["form"].errors
+    assert "takes no applications" in " ".join(after_the_fair.context["form"].non_field_errors())
+    assert Application.objects.filter(fair=fair).count() == 1
+    assert FairRegistration.objects.filter(fair=fair).count() == 1
+
+
+def test_another_stations_staff_and_analysts_reach_no_applications_of_the_fair(client, seeded, now):
+    station = StationFactory()
+    fair, post = broadcast_of(station, now)
+    fair_apply(fair=fair, post=post, seeker=SeekerFactory(full_name="来电的"), by=None, now=now)
+    fair_page = reverse("admin:stations_jobfair_change", args=[fair.pk])
+    admin_staff(client, stations=[StationFactory()], name="neighbour")
+    neighbour_form = client.get(record_url(fair))
+    neighbour_post = client.post(record_url(fair), {"seeker": SeekerFactory().pk, "post": post.pk})
+    client.logout()
+    admin_staff(client, role=StaffRole.BUREAU_ANALYST, region_=region("620100"), name="analyst")
+
+    analyst_page = client.get(fair_page)
+    analyst_form = client.get(record_url(fair))
+
+    assert neighbour_form.status_code == neighbour_post.status_code == 404
+    assert analyst_page.status_code == 200
+    assert "来电的" not in analyst_page.content.decode()
+    assert record_url(fair) not in analyst_page.content.decode()
+    assert analyst_form.status_code == 403
+    assert Application.objects.filter(fair=fair).count() == 1
+
+
+def test_a_fairs_page_costs_the_same_queries_for_3_and_6_applications(admin_client, seeded, now):
+    fair, post = broadcast_of(StationFactory(), now)
+    fair_page = reverse("admin:stations_jobfair_change", args=[fair.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(fair_page).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        fair_apply(fair=fair, post=post, seeker=SeekerFactory(), by=None, now=now)
+    few = queries()
+    for _ in range(3):
+        fair_apply(fair=fair, post=post, seeker=SeekerFactory(), by=None, now=now)
+    assert queries() == few
 
 
 # The demo fairs

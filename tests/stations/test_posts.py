@@ -18,7 +18,15 @@ from stations.services.posts import (
     post_open,
     posts_expire,
 )
-from tests.factories import EmployerFactory, PostFactory, SeekerFactory, UserFactory, region, trade
+from tests.factories import (
+    EmployerFactory,
+    PostFactory,
+    SeekerFactory,
+    StationFactory,
+    UserFactory,
+    region,
+    trade,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
@@ -144,6 +152,16 @@ def test_opening_stamps_the_time_and_expires_at_the_end_of_the_last_day(clerk):
     assert post.status == opened.status == PostStatus.OPEN
     assert post.opened_at == NOW
     assert post.expires_at == dt.datetime(2026, 3, 6, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+
+
+def test_a_post_worked_at_a_station_opens_without_coordinates_of_its_own(clerk):
+    post = make_post(
+        status=PostStatus.DRAFT, latitude=None, longitude=None, work_at_station=StationFactory()
+    )
+
+    post_open(post=post, by=clerk, now=NOW)
+
+    assert JobPost.objects.get(pk=post.pk, latitude=None).status == PostStatus.OPEN
 
 
 def test_reopening_keeps_the_first_opening_time(clerk):
