@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from matching.models import Device
@@ -62,9 +63,21 @@ class AvailabilityField(serializers.ListField):
         return sum(1 << slot for slot in set(super().to_internal_value(data)))
 
 
+CLOCK_TIME_SCHEMA = {
+    "type": "string",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+    "example": "08:00:00",
+    "description": "A local wall-clock time, HH:MM:SS, with no UTC offset.",
+}
+
+
+# Documented as a pattern rather than ``format: time``: OpenAPI's ``time`` is RFC 3339's
+# ``full-time``, which demands a UTC offset ("18:30:00+08:00"), and a shift's clock time
+# at a station has none; a validator holding the schema to RFC 3339 rejects "18:30:00".
+@extend_schema_field(CLOCK_TIME_SCHEMA)
 class ClockTimeField(serializers.TimeField):
     """A time of day to the second ("18:30:00"): a shift's clock time has no use for a
-    fraction, and a fraction would break the documented ``format: time``."""
+    fraction of a second, and it is local time, so it carries no offset."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("format", CLOCK_TIME_FORMAT)
