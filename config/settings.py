@@ -336,6 +336,11 @@ REST_FRAMEWORK = {
     # Apps and tablets send JSON; one request format keeps the contract (and clients
     # generated from it) simple.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON written by orjson (core/renderers.py); the browsable API for people.
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["core.rest.UserThrottle", "core.rest.AnonThrottle"],
     # Proxies in front that append to X-Forwarded-For: the client's address is the one the
     # outermost of them saw. 0 (the default) ignores the header, which anyone can forge;

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from core.api import ErrorSerializer
 from core.errors import NotFound
+from core.renderers import FastJSONRenderer
 from core.rest import Pagination
 from core.tokens import TokenAuthentication
 from reporting.auth import (
@@ -40,7 +41,7 @@ from reporting.auth import (
     report_reader,
 )
 from reporting.models import IndicatorVersion, Measure, Outcome, Unit
-from reporting.renderers import XLSX_MEDIA_TYPE, CSVRenderer, FastJSONRenderer, XLSXRenderer
+from reporting.renderers import XLSX_MEDIA_TYPE, CSVRenderer, XLSXRenderer
 from reporting.selectors import (
     Figure,
     MonthlyValue,

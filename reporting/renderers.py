@@ -10,12 +10,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
-import orjson
-from django.utils.functional import Promise
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -102,26 +99,3 @@ class XLSXRenderer(BaseRenderer):
         workbook.save(out)
         _attachment(renderer_context, "xlsx")
         return out.getvalue()
-
-
-def _json_default(value: Any) -> Any:
-    # What DRF's encoder does for the types orjson leaves to its caller: a Decimal as a
-    # number (COERCE_DECIMAL_TO_STRING is off for figures), lazy translations as text.
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Promise):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-class FastJSONRenderer(JSONRenderer):
-    """DRF's JSON, by orjson: a city's year of every indicator is thousands of rows, and
-    the standard encoder's time was most of the answer. The same document (a test compares
-    the two); errors and everything else the views render go through DRF's renderer."""
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        if data is None:
-            return b""
-        return orjson.dumps(data, default=_json_default)

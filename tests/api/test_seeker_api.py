@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
+from core.renderers import FastJSONRenderer
 from matching.models import Notification
 from matching.services.outbox import notifications_dispatch, notify_seeker
 from stations.models import JobPost, JobSeeker, LoginCode, Occupation, SeekerSkill
@@ -202,6 +204,19 @@ def test_jobs_near_a_point_come_nearest_first_with_their_distance(api, jobs):
     assert [r["id"] for r in results] == [jobs["hourly"].pk, jobs["near"].pk, jobs["farther"].pk]
     assert results[1]["distance_km"] == pytest.approx(0.14, abs=0.05)
     assert results[2]["distance_km"] == pytest.approx(3.6, abs=0.3)
+
+
+def test_jobs_are_written_by_orjson_as_drf_would_write_them(api, jobs):
+    login(api)
+    response = api.get("/api/v1/jobs", {"lat": 36.06, "lon": 103.84, "radius_km": 10})
+    refused = api.get("/api/v1/jobs", {"lat": "north", "lon": 103.84})
+
+    assert response.status_code == 200
+    assert isinstance(response.accepted_renderer, FastJSONRenderer)
+    assert response.content == JSONRenderer().render(response.data)
+    assert "装卸工" in response.content.decode()
+    assert refused.status_code == 400
+    assert refused.content == JSONRenderer().render(refused.data)
 
 
 def test_a_post_worked_at_a_station_is_found_at_its_districts_centre(api, jobs):

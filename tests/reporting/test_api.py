@@ -526,7 +526,7 @@ def test_rollup_rows_are_what_the_schema_serializer_gives(seeded_for_module, set
 
 
 def test_rollups_and_figures_render_the_json_drf_would(subsidies):
-    from reporting.renderers import FastJSONRenderer
+    from core.renderers import FastJSONRenderer
 
     ledger(SUBSIDIES, "620103", dt.date(2025, 2, 1), "0.1")
     api = key_client()
