@@ -5,7 +5,7 @@ near a point, a city's year of rollups) encoding was a tenth of the web process'
 the request. This one writes the same document: compact, UTF-8 unescaped, and whatever
 orjson does not encode itself (Decimal, lazy translations, datetimes, anything a view left
 unconverted) goes through DRF's own encoder, so the bytes are the ones DRF's renderer
-would write (``tests/core/test_renderers.py`` compares them over the API's responses).
+would write (``tests/core/test_renderers.py`` and the API's tests compare the bytes).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import orjson
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
-# DRF's encoder writes datetimes its own way (milliseconds, "Z" for UTC): they go through
-# it. Integer keys (a list field's errors by index) are written as text, as json.dumps does.
+# DRF's encoder writes datetimes its own way ("Z" for UTC, where orjson writes "+00:00"):
+# they go through it. Integer keys (a list field's errors by index) are written as text,
+# as json.dumps does.
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 _drf_encoder = JSONEncoder()
 

@@ -23,7 +23,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -286,7 +285,7 @@ class ReportView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         if response.status_code >= 400 and isinstance(response, Response):
             # Errors are always JSON in the API's error shape, whatever format was asked for.
-            response.accepted_renderer = JSONRenderer()
+            response.accepted_renderer = FastJSONRenderer()
             response.accepted_media_type = JSON
         return response
 

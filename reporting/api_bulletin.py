@@ -18,12 +18,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ErrorSerializer
+from core.renderers import FastJSONRenderer
 from reporting.api import ReportView
 from reporting.auth import ReadsReports, report_reader
 from reporting.bulletin import bulletin
@@ -67,7 +68,7 @@ class BulletinNegotiation(DefaultContentNegotiation):
         if asked is not None:
             chosen = next((r for r in text if r.format == asked), None)
             if chosen is None:
-                return JSONRenderer(), JSONRenderer.media_type
+                return FastJSONRenderer(), FastJSONRenderer.media_type
             return chosen, chosen.media_type
         accept = request.META.get("HTTP_ACCEPT", "")
         for renderer in text:
@@ -144,6 +145,6 @@ class BulletinApi(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors are JSON in the API's error shape, whatever format the bulletin was asked in.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
+        self.request.accepted_renderer = FastJSONRenderer()
+        self.request.accepted_media_type = FastJSONRenderer.media_type
         return super().handle_exception(exc)
