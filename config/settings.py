@@ -380,6 +380,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Job seekers' mobile API, station staff API and bureau rollups.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_operation_links",
+    ],
     # One name per choice set, whatever the fields using it are called.
     "ENUM_NAME_OVERRIDES": {
         "WageUnitEnum": "stations.models.posts.WageUnit",

@@ -1,7 +1,8 @@
-"""schemathesis, statefully: sequences of calls chained by OpenAPI links, so that ids come
-from earlier answers rather than chance (a seeker lists jobs, opens one, applies, lists and
-withdraws the application; reads a notification from the inbox; staff open and close a post
-from their list). No step gets a 5xx or an answer the schema does not describe."""
+"""schemathesis, statefully: sequences of calls chained by the schema's OpenAPI links
+(``api/schema.py``), so that ids come from earlier answers rather than chance (a seeker
+lists jobs, opens one, applies, lists and withdraws the application; reads a notification
+from the inbox; staff open and close a post from their list). No step gets a 5xx or an
+answer the schema does not describe."""
 
 from __future__ import annotations
 
@@ -36,37 +37,6 @@ from tests.factories import EmployerFactory, PostFactory, StationFactory, UserFa
 
 pytestmark = pytest.mark.django_db
 
-# Each link: from an operation's answer, the id the next operation is called with.
-# (operationId, status) -> {link name: (next operationId, where the id is in the answer)}
-LINKS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
-    ("v1_jobs_list", "200"): {"OpenJob": ("v1_jobs_retrieve", "$response.body#/results/0/id")},
-    ("v1_jobs_retrieve", "200"): {
-        "Apply": ("v1_jobs_applications_create", "$response.body#/id"),
-    },
-    ("v1_jobs_applications_create", "201"): {
-        "Withdraw": ("v1_me_applications_withdraw_create", "$response.body#/id"),
-    },
-    ("v1_me_applications_list", "200"): {
-        "WithdrawFirst": ("v1_me_applications_withdraw_create", "$response.body#/results/0/id"),
-    },
-    ("v1_me_notifications_list", "200"): {
-        "Read": ("v1_me_notifications_read_create", "$response.body#/results/0/id"),
-    },
-    ("v1_staff_posts_list", "200"): {
-        "OpenPost": ("v1_staff_posts_open_create", "$response.body#/results/0/id"),
-        "ShowPost": ("v1_staff_posts_retrieve", "$response.body#/results/0/id"),
-        "ClosePost": ("v1_staff_posts_close_create", "$response.body#/results/0/id"),
-    },
-    ("v1_staff_posts_create", "201"): {
-        "OpenCreated": ("v1_staff_posts_open_create", "$response.body#/id"),
-    },
-    ("v1_staff_posts_open_create", "200"): {
-        "Close": ("v1_staff_posts_close_create", "$response.body#/id"),
-    },
-    ("v1_staff_posts_close_create", "200"): {
-        "Reopen": ("v1_staff_posts_open_create", "$response.body#/id"),
-    },
-}
 SEEKER_PATHS = [
     "/api/v1/jobs",
     "/api/v1/jobs/{id}",
@@ -96,18 +66,19 @@ SCENARIOS = settings(
 
 
 def linked_schema(paths: list[str]) -> schemathesis.schemas.BaseSchema:
-    """The public schema's operations on ``paths``, with the links between them."""
+    """The public schema's operations on ``paths``, with its links among them."""
     spec = json.loads(
         json.dumps(SchemaGenerator().get_schema(request=None, public=True), cls=DjangoJSONEncoder)
     )
     spec["paths"] = {path: spec["paths"][path] for path in paths}
+    kept = {op["operationId"] for item in spec["paths"].values() for op in item.values()}
     for item in spec["paths"].values():
         for operation in item.values():
-            for status, response in operation["responses"].items():
-                links = LINKS.get((operation["operationId"], status), {})
+            for response in operation["responses"].values():
                 response["links"] = {
-                    name: {"operationId": target, "parameters": {"id": source}}
-                    for name, (target, source) in links.items()
+                    name: link
+                    for name, link in response.get("links", {}).items()
+                    if link["operationId"] in kept
                 }
     schema = schemathesis.openapi.from_dict(spec)
     schema.app = get_wsgi_application()
