@@ -360,20 +360,33 @@ def rollup_rows(rows: Sequence[MonthlyValue]) -> list[dict[str, Any]]:
     renderers write them with their two places.) The serializer stays the schema; a test
     holds the two renderings equal."""
     names: dict[int, str] = {}
+    # A year of a city's rows repeats twelve months and mostly the value zero: each is
+    # formatted once, not per row.
+    months: dict[dt.date, str] = {}
+    values: dict[Decimal, Decimal] = {}
     result = []
     for row in rows:
         region = row.region
         name = names.get(region.pk)
         if name is None:
             name = names[region.pk] = region.name
+        month = months.get(row.month)
+        if month is None:
+            month = months[row.month] = f"{row.month:%Y-%m}"
+        value = row.value
+        if value is not None:
+            rounded = values.get(value)
+            if rounded is None:
+                rounded = values[value] = value.quantize(CENTS)
+            value = rounded
         result.append(
             {
                 "region": region.code,
                 "region_name": name,
                 "indicator": row.indicator.code,
                 "version": row.version,
-                "month": f"{row.month:%Y-%m}",
-                "value": None if row.value is None else row.value.quantize(CENTS),
+                "month": month,
+                "value": value,
                 "suppressed": row.suppressed,
             }
         )
