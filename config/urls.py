@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.views import healthz, not_found
+from core.views import healthz, not_found, server_error
 from reporting.dashboard import dashboard
 
 admin.site.site_header = _("Odd-job stations")
@@ -32,3 +32,4 @@ urlpatterns += i18n_patterns(
 )
 
 handler404 = not_found
+handler500 = server_error

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import translation
@@ -114,9 +116,23 @@ class AuditAction(models.TextChoices):
     PUSH = "push", _("pushed a post to job seekers")
 
 
+class AuditLogImmutable(Exception):
+    """An audit entry was to be changed or deleted: the log only grows."""
+
+
+class AuditLogQuerySet(models.QuerySet["AuditLog"]):
+    def update(self, **kwargs: object) -> int:
+        raise AuditLogImmutable("audit entries are never changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogImmutable("audit entries are never deleted")
+
+
 class AuditLog(models.Model):
     """Append-only record of sensitive acts: every reveal of an ID number or phone, every
-    export, every merge. Nobody edits or deletes it through the application."""
+    export, every merge. Nobody edits or deletes it: the admin offers neither, the model and
+    its querysets refuse both, and on PostgreSQL a trigger refuses UPDATE and DELETE from
+    any client (migration core 0004)."""
 
     Action = AuditAction
 
@@ -134,6 +150,8 @@ class AuditLog(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
+    objects = AuditLogQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
@@ -142,3 +160,11 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogImmutable("audit entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogImmutable("audit entries are never deleted")
