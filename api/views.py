@@ -40,6 +40,7 @@ from api.throttles import LoginVerifyPhoneThrottle
 from core.api import ErrorSerializer
 from core.errors import NotFound
 from core.rest import AnonThrottle, LoginVerifyAddressThrottle, UncountedPagination, client_address
+from core.tasks import enqueue
 from core.tokens import TokenAuthentication, token_issue
 from matching.messages import render
 from matching.models import Device, Notification, Recommendation
@@ -302,7 +303,7 @@ class RecommendationListView(generics.ListAPIView):
         if newest is None or timezone.now() - newest > RECOMMENDATIONS_FRESH_FOR:
             # Ranked by a worker (at once in the embedded mode); the profile's changes
             # re-rank on their own.
-            match_seeker.delay(seeker.pk)
+            enqueue(match_seeker, seeker.pk)
         return recommended_posts(seeker).annotate(
             held=Count("post__applications", filter=Q(post__applications__status__in=HOLDS_OPENING))
         )

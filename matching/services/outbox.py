@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.tasks import enqueue
 from matching.channels import get_channel
 from matching.channels.base import (
     OutgoingMessage,
@@ -69,8 +70,9 @@ def _enqueue(ids: Sequence[int]) -> None:
     # matching.tasks imports this module: imported on use.
     from matching.tasks import dispatch_notifications
 
+    # With the broker away the rows stay pending, and the sweep enqueues them again.
     for start in range(0, len(ids), 200):
-        dispatch_notifications.delay(list(ids[start : start + 200]))
+        enqueue(dispatch_notifications, list(ids[start : start + 200]))
 
 
 # Which consent each external channel needs (the inbox needs none).

@@ -8,11 +8,10 @@ commit, so a worker never reads a change that is not there yet, nor one rolled b
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
-from django.db import transaction
 from django.utils import timezone
 
+from core.tasks import enqueue_on_commit
 from stations.models import JobSeeker, Placement
 
 
@@ -22,14 +21,14 @@ def seeker_changed(seeker_id: int) -> None:
     from matching.tasks import match_seeker
 
     JobSeeker.objects.filter(pk=seeker_id).update(updated_at=timezone.now())
-    transaction.on_commit(partial(match_seeker.delay, seeker_id))
+    enqueue_on_commit(match_seeker, seeker_id)
 
 
 def post_opened(post_id: int) -> None:
     """A post opened: rank its candidates and push it to the best of them."""
     from matching.tasks import match_post
 
-    transaction.on_commit(partial(match_post.delay, post_id))
+    enqueue_on_commit(match_post, post_id)
 
 
 def placement_made(placement: Placement, *, now: dt.datetime) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Collection, Iterable
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from core.errors import Conflict, DomainError
+from core.tasks import enqueue_on_commit
 from core.transitions import check_transition
 from stations.models import (
     Application,
@@ -349,7 +349,7 @@ def fair_register(
         fair=fair, seeker=seeker, defaults={"source": source, "registered_at": now}
     )
     if created and source != RegistrationSource.IMPORT and booth_suggestions_due(fair, now):
-        transaction.on_commit(partial(fair_booths_notify_task.delay, fair.pk, [seeker.pk]))
+        enqueue_on_commit(fair_booths_notify_task, fair.pk, [seeker.pk])
     return registration, created
 
 
