@@ -31,16 +31,23 @@ from tests.factories import EmployerFactory, PostFactory, SeekerFactory, Station
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def forget_connections() -> None:
+    # The app's connection pool and the producer pool made from it: the next send makes new
+    # ones from the broker URL of the moment.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker_away():
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager, conf.task_publish_retry_policy
-    celery_app.close()  # the producer pool holds connections to the broker of before
+    forget_connections()  # the pools hold connections to the broker of before
     conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
     conf.task_always_eager = False
     conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0}
     yield
-    celery_app.close()
+    forget_connections()
     conf.broker_url, conf.task_always_eager, conf.task_publish_retry_policy = saved
 
 
